@@ -1,0 +1,51 @@
+package betalab.api.nn;
+
+import betalab.api.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A differentiable building block with named parameters, as {@code torch.nn.Module}: subclasses
+ * register parameters and child modules in their constructor and write the forward computation;
+ * gradients come from {@link Tensor#backward()}.
+ */
+public abstract class Module {
+    private final Map<String, Tensor> parameters = new LinkedHashMap<>();
+    private final Map<String, Module> children = new LinkedHashMap<>();
+
+    /** Registers a trainable parameter initialised to {@code initial}; returns it. */
+    protected final Tensor parameter(String name, Tensor initial) {
+        Tensor p = initial.asParameter();
+        if (parameters.putIfAbsent(name, p) != null || children.containsKey(name)) {
+            throw new IllegalArgumentException("duplicate parameter name '" + name + "'");
+        }
+        return p;
+    }
+
+    /** Registers a child module whose parameters become this module's, prefixed by its name. */
+    protected final <M extends Module> M child(String name, M module) {
+        if (children.putIfAbsent(name, module) != null || parameters.containsKey(name)) {
+            throw new IllegalArgumentException("duplicate child name '" + name + "'");
+        }
+        return module;
+    }
+
+    /** Every parameter, named by its path ("layer0.weight"), in registration order. */
+    public final Map<String, Tensor> namedParameters() {
+        Map<String, Tensor> all = new LinkedHashMap<>(parameters);
+        children.forEach((prefix, child) ->
+                child.namedParameters().forEach((name, p) -> all.put(prefix + "." + name, p)));
+        return Collections.unmodifiableMap(all);
+    }
+
+    public final List<Tensor> parameters() {
+        return new ArrayList<>(namedParameters().values());
+    }
+
+    public final void zeroGrad() {
+        parameters().forEach(Tensor::zeroGrad);
+    }
+}

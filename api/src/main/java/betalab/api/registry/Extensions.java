@@ -1,0 +1,37 @@
+package betalab.api.registry;
+
+import betalab.api.optim.Optimizer;
+import betalab.api.preference.BetaEstimator;
+import betalab.api.preference.PreferenceLoss;
+import com.google.inject.Binder;
+import com.google.inject.multibindings.MapBinder;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.ServiceLoader;
+
+/** The extension points, one name-keyed map each, and discovery of the extensions that fill them. */
+public final class Extensions {
+    private Extensions() {
+    }
+
+    public static MapBinder<String, PreferenceLoss.Provider> losses(Binder binder) {
+        return MapBinder.newMapBinder(binder, String.class, PreferenceLoss.Provider.class);
+    }
+
+    public static MapBinder<String, BetaEstimator.Provider> betaEstimators(Binder binder) {
+        return MapBinder.newMapBinder(binder, String.class, BetaEstimator.Provider.class);
+    }
+
+    public static MapBinder<String, Optimizer.Provider> optimizers(Binder binder) {
+        return MapBinder.newMapBinder(binder, String.class, Optimizer.Provider.class);
+    }
+
+    /** Every extension on the module or class path, ordered by class name so runs are repeatable. */
+    public static List<Extension> discover() {
+        List<Extension> found = new ArrayList<>();
+        ServiceLoader.load(Extension.class, Extensions.class.getClassLoader()).forEach(found::add);
+        found.sort(Comparator.comparing(e -> e.getClass().getName()));
+        return found;
+    }
+}

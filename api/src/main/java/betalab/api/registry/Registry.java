@@ -1,0 +1,93 @@
+package betalab.api.registry;
+
+import betalab.api.optim.Optimizer;
+import betalab.api.preference.BetaEstimator;
+import betalab.api.preference.PreferenceLoss;
+import betalab.api.preference.PreferenceObjective;
+import betalab.api.tensor.Tensor;
+import com.google.inject.Guice;
+import com.google.inject.Module;
+import jakarta.inject.Inject;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * Every named implementation the loaded extensions bound, and the one way experiments build them:
+ * by name, with knob values checked against what the implementation declares.
+ */
+public final class Registry {
+    private final SortedMap<String, PreferenceLoss.Provider> losses;
+    private final SortedMap<String, BetaEstimator.Provider> betaEstimators;
+    private final SortedMap<String, Optimizer.Provider> optimizers;
+    private final PreferenceObjective.Assembler assembler;
+    private List<String> extensions = List.of();
+
+    @Inject
+    public Registry(Map<String, PreferenceLoss.Provider> losses, Map<String, BetaEstimator.Provider> betaEstimators,
+                    Map<String, Optimizer.Provider> optimizers, PreferenceObjective.Assembler assembler) {
+        this.losses = Collections.unmodifiableSortedMap(new TreeMap<>(losses));
+        this.betaEstimators = Collections.unmodifiableSortedMap(new TreeMap<>(betaEstimators));
+        this.optimizers = Collections.unmodifiableSortedMap(new TreeMap<>(optimizers));
+        this.assembler = assembler;
+    }
+
+    /** A registry of what the discovered extensions bind. */
+    public static Registry discover() {
+        return of(Extensions.discover());
+    }
+
+    /** A registry of what these Guice modules bind, in the order given. */
+    public static Registry of(List<? extends Module> modules) {
+        Registry registry = Guice.createInjector(modules).getInstance(Registry.class);
+        registry.extensions = modules.stream().map(m -> m.getClass().getName()).toList();
+        return registry;
+    }
+
+    public PreferenceLoss loss(String name, Map<String, ?> knobs) {
+        PreferenceLoss.Provider p = find("loss", losses, name);
+        return p.create(Settings.resolve("loss '" + name + "'", p.knobs(), knobs));
+    }
+
+    public BetaEstimator betaEstimator(String name, Map<String, ?> knobs, BetaEstimator.Context context) {
+        BetaEstimator.Provider p = find("beta estimator", betaEstimators, name);
+        return p.create(Settings.resolve("beta estimator '" + name + "'", p.knobs(), knobs), context);
+    }
+
+    public Optimizer optimizer(String name, Map<String, ?> knobs, List<Tensor> parameters) {
+        Optimizer.Provider p = find("optimizer", optimizers, name);
+        return p.create(Settings.resolve("optimizer '" + name + "'", p.knobs(), knobs), parameters);
+    }
+
+    public PreferenceObjective objective(BetaEstimator beta, PreferenceLoss loss) {
+        return assembler.assemble(beta, loss);
+    }
+
+    public SortedMap<String, PreferenceLoss.Provider> losses() {
+        return losses;
+    }
+
+    public SortedMap<String, BetaEstimator.Provider> betaEstimators() {
+        return betaEstimators;
+    }
+
+    public SortedMap<String, Optimizer.Provider> optimizers() {
+        return optimizers;
+    }
+
+    /** Class names of the Guice modules this registry was built from, in load order. */
+    public List<String> extensions() {
+        return extensions;
+    }
+
+    private static <T> T find(String kind, Map<String, T> bound, String name) {
+        T p = bound.get(name);
+        if (p == null) {
+            throw new IllegalArgumentException("unknown " + kind + " '" + name + "'; available: "
+                    + String.join(", ", bound.keySet()));
+        }
+        return p;
+    }
+}

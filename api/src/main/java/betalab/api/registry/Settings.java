@@ -1,0 +1,164 @@
+package betalab.api.registry;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * The values of a component's knobs, checked once when made: an unknown name, a value of the
+ * wrong type or out of range fails with a message naming the component and the knob.
+ */
+public final class Settings {
+    private final String owner;
+    private final Map<String, Object> values;
+
+    private Settings(String owner, Map<String, Object> values) {
+        this.owner = owner;
+        this.values = values;
+    }
+
+    /**
+     * Resolves {@code given} (strings, numbers, booleans or lists, as read from a command line or a
+     * config file) against the knobs, filling defaults. {@code owner} names the component in errors.
+     */
+    public static Settings resolve(String owner, List<Knob> knobs, Map<String, ?> given) {
+        Map<String, Knob> byName = knobs.stream().collect(Collectors.toMap(Knob::name, k -> k, (a, b) -> a,
+                LinkedHashMap::new));
+        for (String name : given.keySet()) {
+            if (!byName.containsKey(name)) {
+                throw new IllegalArgumentException(owner + ": unknown knob '" + name + "'"
+                        + (byName.isEmpty() ? " (it has none)" : "; known: " + String.join(", ", byName.keySet())));
+            }
+        }
+        Map<String, Object> values = new LinkedHashMap<>();
+        for (Knob k : byName.values()) {
+            Object raw = given.containsKey(k.name()) ? given.get(k.name()) : k.defaultValue();
+            values.put(k.name(), convert(owner, k, raw));
+        }
+        return new Settings(owner, Collections.unmodifiableMap(values));
+    }
+
+    public static Settings defaults(String owner, List<Knob> knobs) {
+        return resolve(owner, knobs, Map.of());
+    }
+
+    public double real(String name) {
+        return ((Number) get(name)).doubleValue();
+    }
+
+    public int integer(String name) {
+        return ((Number) get(name)).intValue();
+    }
+
+    @SuppressWarnings("unchecked")
+    public List<Integer> integers(String name) {
+        return (List<Integer>) get(name);
+    }
+
+    public String text(String name) {
+        return (String) get(name);
+    }
+
+    public boolean flag(String name) {
+        return (Boolean) get(name);
+    }
+
+    /** Every knob's resolved value, in declaration order: what provenance records. */
+    public Map<String, Object> asMap() {
+        return values;
+    }
+
+    private Object get(String name) {
+        if (!values.containsKey(name)) {
+            throw new IllegalArgumentException(owner + " has no knob '" + name + "'");
+        }
+        return values.get(name);
+    }
+
+    private static Object convert(String owner, Knob k, Object raw) {
+        String where = owner + ": knob '" + k.name() + "'";
+        try {
+            Object value = switch (k.type()) {
+                case REAL -> checkRange(where, k, toDouble(raw));
+                case INTEGER -> (int) checkRange(where, k, toInteger(raw));
+                case INTEGERS -> toIntegers(where, k, raw);
+                case TEXT -> checkChoice(where, k, raw.toString());
+                case FLAG -> toFlag(raw);
+            };
+            return value;
+        } catch (NumberFormatException | ClassCastException e) {
+            throw new IllegalArgumentException(where + " expects " + describe(k.type()) + ", got '" + raw + "'");
+        }
+    }
+
+    private static double toDouble(Object raw) {
+        return raw instanceof Number n ? n.doubleValue() : Double.parseDouble(raw.toString().trim());
+    }
+
+    private static double toInteger(Object raw) {
+        double v = toDouble(raw);
+        if (v != Math.rint(v) || Math.abs(v) > Integer.MAX_VALUE) {
+            throw new NumberFormatException();
+        }
+        return v;
+    }
+
+    private static List<Integer> toIntegers(String where, Knob k, Object raw) {
+        List<?> items;
+        if (raw instanceof List<?> l) {
+            items = l;
+        } else {
+            String s = raw.toString().trim();
+            items = s.isEmpty() ? List.of() : List.of(s.split("\\s*,\\s*"));
+        }
+        List<Integer> out = new ArrayList<>();
+        for (Object item : items) {
+            out.add((int) checkRange(where, k, toInteger(item)));
+        }
+        return List.copyOf(out);
+    }
+
+    private static boolean toFlag(Object raw) {
+        if (raw instanceof Boolean b) {
+            return b;
+        }
+        return switch (raw.toString().trim()) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new NumberFormatException();
+        };
+    }
+
+    private static double checkRange(String where, Knob k, double v) {
+        boolean ok = !Double.isNaN(v) && (k.minInclusive() ? v >= k.min() : v > k.min()) && v <= k.max();
+        if (!ok) {
+            throw new IllegalArgumentException(where + " must be " + k.range() + ", got " + v);
+        }
+        return v;
+    }
+
+    private static String checkChoice(String where, Knob k, String v) {
+        if (!k.choices().isEmpty() && !k.choices().contains(v)) {
+            throw new IllegalArgumentException(where + " must be " + k.range() + ", got '" + v + "'");
+        }
+        return v;
+    }
+
+    private static String describe(Knob.Type type) {
+        return switch (type) {
+            case REAL -> "a number";
+            case INTEGER -> "a whole number";
+            case INTEGERS -> "a comma-separated list of whole numbers";
+            case TEXT -> "text";
+            case FLAG -> "true or false";
+        };
+    }
+
+    @Override
+    public String toString() {
+        return owner + values;
+    }
+}

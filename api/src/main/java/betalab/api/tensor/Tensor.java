@@ -1,0 +1,528 @@
+package betalab.api.tensor;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Deque;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * An n-dimensional array with reverse-mode automatic differentiation, in the manner of PyTorch:
+ * operations record how to send gradients back, {@link #backward()} sends them, and leaves that
+ * require gradients (parameters) accumulate them in {@link #grad()}.
+ *
+ * <p>Each operation is one batched backend call forward and one or a few backward, so a training
+ * step costs a few dozen engine calls whatever the batch size. Tensors are immutable except
+ * through the explicit {@code ...InPlace} methods, which optimizers use on parameters.
+ */
+public final class Tensor {
+
+    /** Sends the gradient of an operation's output to its inputs; null where an input needs none. */
+    @FunctionalInterface
+    private interface Backward {
+        Storage[] apply(Storage gradOut);
+    }
+
+    private static final ThreadLocal<Boolean> GRAD_ENABLED = ThreadLocal.withInitial(() -> Boolean.TRUE);
+
+    private final Storage data;
+    private final int[] shape;
+    private final boolean requiresGrad;
+    private final Tensor[] parents;
+    private final Backward backward;
+    private Storage grad;
+
+    private Tensor(Storage data, int[] shape, boolean requiresGrad, Tensor[] parents, Backward backward) {
+        if (data.size() != Shapes.size(shape)) {
+            throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " does not hold "
+                    + data.size() + " elements");
+        }
+        this.data = data;
+        this.shape = shape;
+        this.requiresGrad = requiresGrad;
+        this.parents = parents;
+        this.backward = backward;
+    }
+
+    // ---------------------------------------------------------------- creation
+
+    /** A float32 tensor on the current backend. */
+    public static Tensor of(double[] values, int... shape) {
+        return of(DType.FLOAT32, values, shape);
+    }
+
+    public static Tensor of(DType dtype, double[] values, int... shape) {
+        return wrap(Backends.current().of(values, dtype), shape);
+    }
+
+    /** A float32 vector. */
+    public static Tensor vector(double... values) {
+        return of(values, values.length);
+    }
+
+    public static Tensor scalar(double value) {
+        return of(new double[] {value});
+    }
+
+    public static Tensor full(DType dtype, double value, int... shape) {
+        return wrap(Backends.current().full(Shapes.size(shape), value, dtype), shape);
+    }
+
+    public static Tensor zeros(DType dtype, int... shape) {
+        return full(dtype, 0.0, shape);
+    }
+
+    /** A constant (no gradient) over existing storage. */
+    public static Tensor wrap(Storage data, int... shape) {
+        return new Tensor(data, shape.clone(), false, null, null);
+    }
+
+    /** A leaf sharing this tensor's storage that accumulates gradients: a trainable parameter. */
+    public Tensor asParameter() {
+        return new Tensor(data, shape, true, null, null);
+    }
+
+    /** The same values cut off from the graph: no gradient flows through the result. */
+    public Tensor detach() {
+        return requiresGrad ? wrap(data, shape) : this;
+    }
+
+    public Tensor zerosLike() {
+        return wrap(backend().full(size(), 0.0, dtype()), shape);
+    }
+
+    public Tensor to(DType dtype) {
+        if (dtype == dtype()) {
+            return this;
+        }
+        return result(backend().cast(data, dtype), shape, g -> new Storage[] {backend().cast(g, dtype())}, this);
+    }
+
+    // ---------------------------------------------------------------- gradient mode
+
+    /** Runs code without recording the graph, as under {@code torch.no_grad()}. */
+    public static NoGrad noGrad() {
+        Boolean before = GRAD_ENABLED.get();
+        GRAD_ENABLED.set(Boolean.FALSE);
+        return () -> GRAD_ENABLED.set(before);
+    }
+
+    /** Scope of {@link #noGrad()}; closing it restores the previous mode. */
+    public interface NoGrad extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    // ---------------------------------------------------------------- accessors
+
+    public int[] shape() {
+        return shape.clone();
+    }
+
+    public int rank() {
+        return shape.length;
+    }
+
+    public int dim(int axis) {
+        return shape[Shapes.axis(axis, shape.length)];
+    }
+
+    public int size() {
+        return data.size();
+    }
+
+    public DType dtype() {
+        return data.dtype();
+    }
+
+    public TensorBackend backend() {
+        return data.backend();
+    }
+
+    public Storage storage() {
+        return data;
+    }
+
+    public boolean requiresGrad() {
+        return requiresGrad;
+    }
+
+    public double[] toDoubleArray() {
+        return backend().toDoubleArray(data);
+    }
+
+    /** The value of a one-element tensor. */
+    public double item() {
+        if (size() != 1) {
+            throw new IllegalStateException("item() needs one element, shape is " + Arrays.toString(shape));
+        }
+        return toDoubleArray()[0];
+    }
+
+    public boolean allFinite() {
+        return backend().allFinite(data);
+    }
+
+    /** The accumulated gradient of a leaf, or null before any backward pass reached it. */
+    public Tensor grad() {
+        return grad == null ? null : wrap(grad, shape);
+    }
+
+    public void zeroGrad() {
+        grad = null;
+    }
+
+    @Override
+    public String toString() {
+        double[] v = toDoubleArray();
+        String values = v.length <= 8 ? Arrays.toString(v) : Arrays.toString(Arrays.copyOf(v, 8)) + "...";
+        return "Tensor" + Arrays.toString(shape) + " " + dtype() + " " + values;
+    }
+
+    // ---------------------------------------------------------------- element-wise
+
+    public Tensor neg() {
+        return unary(UnaryOp.NEG);
+    }
+
+    public Tensor exp() {
+        return unary(UnaryOp.EXP);
+    }
+
+    public Tensor log() {
+        return unary(UnaryOp.LOG);
+    }
+
+    public Tensor sqrt() {
+        return unary(UnaryOp.SQRT);
+    }
+
+    public Tensor abs() {
+        return unary(UnaryOp.ABS);
+    }
+
+    public Tensor square() {
+        return unary(UnaryOp.SQUARE);
+    }
+
+    public Tensor relu() {
+        return unary(UnaryOp.RELU);
+    }
+
+    public Tensor sigmoid() {
+        return unary(UnaryOp.SIGMOID);
+    }
+
+    public Tensor tanh() {
+        return unary(UnaryOp.TANH);
+    }
+
+    public Tensor softplus() {
+        return unary(UnaryOp.SOFTPLUS);
+    }
+
+    public Tensor logSigmoid() {
+        return unary(UnaryOp.LOG_SIGMOID);
+    }
+
+    public Tensor unary(UnaryOp op) {
+        Storage y = backend().unary(op, data);
+        return result(y, shape, g -> new Storage[] {backend().unaryBackward(op, data, y, g)}, this);
+    }
+
+    public Tensor add(Tensor other) {
+        return binary(BinaryOp.ADD, other);
+    }
+
+    public Tensor sub(Tensor other) {
+        return binary(BinaryOp.SUB, other);
+    }
+
+    public Tensor mul(Tensor other) {
+        return binary(BinaryOp.MUL, other);
+    }
+
+    public Tensor div(Tensor other) {
+        return binary(BinaryOp.DIV, other);
+    }
+
+    public Tensor add(double value) {
+        return add(constant(value));
+    }
+
+    public Tensor sub(double value) {
+        return sub(constant(value));
+    }
+
+    public Tensor mul(double value) {
+        return mul(constant(value));
+    }
+
+    public Tensor div(double value) {
+        return div(constant(value));
+    }
+
+    /** 1 where this &gt; other, else 0; carries no gradient. */
+    public Tensor greater(Tensor other) {
+        int[] out = Shapes.broadcast(shape, other.shape);
+        return wrap(backend().binary(BinaryOp.GREATER, data, shape, other.data, other.shape, out), out);
+    }
+
+    public Tensor binary(BinaryOp op, Tensor other) {
+        TensorBackend be = sameBackend(other);
+        Storage a = data;
+        Storage b = other.data;
+        int[] as = shape;
+        int[] bs = other.shape;
+        int[] out = Shapes.broadcast(as, bs);
+        Storage y = be.binary(op, a, as, b, bs, out);
+        Backward back = switch (op) {
+            case ADD -> g -> new Storage[] {be.sumTo(g, out, as), be.sumTo(g, out, bs)};
+            case SUB -> g -> new Storage[] {be.sumTo(g, out, as),
+                    other.requiresGrad ? be.sumTo(be.unary(UnaryOp.NEG, g), out, bs) : null};
+            case MUL -> g -> new Storage[] {
+                    requiresGrad ? be.sumTo(be.binary(BinaryOp.MUL, g, out, b, bs, out), out, as) : null,
+                    other.requiresGrad ? be.sumTo(be.binary(BinaryOp.MUL, g, out, a, as, out), out, bs) : null};
+            case DIV -> g -> new Storage[] {
+                    requiresGrad ? be.sumTo(be.binary(BinaryOp.DIV, g, out, b, bs, out), out, as) : null,
+                    other.requiresGrad ? be.sumTo(be.unary(UnaryOp.NEG, be.binary(BinaryOp.DIV,
+                            be.binary(BinaryOp.MUL, g, out, y, out, out), out, b, bs, out)), out, bs) : null};
+            case GREATER -> throw new IllegalArgumentException("GREATER has no gradient; use greater()");
+        };
+        return result(y, out, back, this, other);
+    }
+
+    // ---------------------------------------------------------------- linear algebra
+
+    /** Matrix product of two rank-2 tensors. */
+    public Tensor matmul(Tensor other) {
+        return matmul(other, false);
+    }
+
+    /** this · otherᵀ, the form of a linear layer whose weight is stored out×in as in PyTorch. */
+    public Tensor matmulTransposed(Tensor other) {
+        return matmul(other, true);
+    }
+
+    private Tensor matmul(Tensor other, boolean transposeOther) {
+        TensorBackend be = sameBackend(other);
+        if (rank() != 2 || other.rank() != 2) {
+            throw new IllegalArgumentException("matmul needs rank-2 tensors, got " + Arrays.toString(shape)
+                    + " and " + Arrays.toString(other.shape));
+        }
+        int m = shape[0];
+        int k = shape[1];
+        int n = transposeOther ? other.shape[0] : other.shape[1];
+        int otherK = transposeOther ? other.shape[1] : other.shape[0];
+        if (k != otherK) {
+            throw new IllegalArgumentException("matmul inner sizes differ: " + Arrays.toString(shape) + " and "
+                    + Arrays.toString(other.shape) + (transposeOther ? " (transposed)" : ""));
+        }
+        Storage a = data;
+        Storage b = other.data;
+        Storage y = be.matmul(a, false, b, transposeOther, m, k, n);
+        Backward back = g -> new Storage[] {
+                // dA = G · op(B)ᵀ ; dB = Aᵀ · G, or (Aᵀ · G)ᵀ = Gᵀ · A when B was transposed
+                requiresGrad ? be.matmul(g, false, b, !transposeOther, m, n, k) : null,
+                other.requiresGrad ? (transposeOther ? be.matmul(g, true, a, false, n, m, k)
+                        : be.matmul(a, true, g, false, k, m, n)) : null};
+        return result(y, new int[] {m, n}, back, this, other);
+    }
+
+    // ---------------------------------------------------------------- reductions and shape
+
+    public Tensor sum() {
+        int[] scalar = new int[0];
+        return result(backend().sumTo(data, shape, scalar), scalar,
+                g -> new Storage[] {backend().broadcastTo(g, scalar, shape)}, this);
+    }
+
+    public Tensor mean() {
+        return sum().div(size());
+    }
+
+    /** Sum over one axis, which disappears from the shape. */
+    public Tensor sum(int axis) {
+        int ax = Shapes.axis(axis, rank());
+        int[] kept = Shapes.keep(shape, ax);
+        return result(backend().sumAxis(data, shape, ax), Shapes.without(shape, ax),
+                g -> new Storage[] {backend().broadcastTo(g, kept, shape)}, this);
+    }
+
+    public Tensor mean(int axis) {
+        return sum(axis).div(dim(axis));
+    }
+
+    /** log Σ exp over one axis, stable for any magnitude; its gradient is the softmax. */
+    public Tensor logSumExp(int axis) {
+        TensorBackend be = backend();
+        int ax = Shapes.axis(axis, rank());
+        int[] kept = Shapes.keep(shape, ax);
+        Storage y = be.logSumExpAxis(data, shape, ax);
+        Backward back = g -> {
+            Storage softmax = be.unary(UnaryOp.EXP, be.binary(BinaryOp.SUB, data, shape, y, kept, shape));
+            return new Storage[] {be.binary(BinaryOp.MUL, softmax, shape, g, kept, shape)};
+        };
+        return result(y, Shapes.without(shape, ax), back, this);
+    }
+
+    /** The same elements in another shape (row-major order is kept). */
+    public Tensor reshape(int... newShape) {
+        if (Shapes.size(newShape) != size()) {
+            throw new IllegalArgumentException("cannot reshape " + Arrays.toString(shape) + " to "
+                    + Arrays.toString(newShape));
+        }
+        return result(data, newShape.clone(), g -> new Storage[] {g}, this);
+    }
+
+    /** A rank-1 view of all elements. */
+    public Tensor flatten() {
+        return reshape(size());
+    }
+
+    // ---------------------------------------------------------------- in place (parameters only)
+
+    /** this ← this + alpha·x. */
+    public Tensor addInPlace(Tensor x, double alpha) {
+        checkInPlace(x);
+        backend().addInPlace(data, x.data, alpha);
+        return this;
+    }
+
+    /** this ← alpha·this. */
+    public Tensor scaleInPlace(double alpha) {
+        checkInPlace(this);
+        backend().scaleInPlace(data, alpha);
+        return this;
+    }
+
+    /** this ← this + value·a·b. */
+    public Tensor addcmulInPlace(Tensor a, Tensor b, double value) {
+        checkInPlace(a);
+        checkInPlace(b);
+        backend().addcmulInPlace(data, a.data, b.data, value);
+        return this;
+    }
+
+    /** this ← this + value·a / (sqrt(b)·scale + eps). */
+    public Tensor addcdivSqrtInPlace(Tensor a, Tensor b, double scale, double eps, double value) {
+        checkInPlace(a);
+        checkInPlace(b);
+        backend().addcdivSqrtInPlace(data, a.data, b.data, scale, eps, value);
+        return this;
+    }
+
+    /** this ← src. */
+    public Tensor copyInPlace(Tensor src) {
+        checkInPlace(src);
+        backend().copyInPlace(data, src.data);
+        return this;
+    }
+
+    private void checkInPlace(Tensor operand) {
+        if (backward != null) {
+            throw new IllegalStateException("in-place update of a tensor computed by the graph");
+        }
+        if (operand.size() != size()) {
+            throw new IllegalArgumentException("in-place operand has " + operand.size() + " elements, target "
+                    + size());
+        }
+        sameBackend(operand);
+    }
+
+    // ---------------------------------------------------------------- backward
+
+    /** Back-propagates from a one-element tensor (a loss). */
+    public void backward() {
+        if (size() != 1) {
+            throw new IllegalStateException("backward() without a gradient needs one element, shape is "
+                    + Arrays.toString(shape));
+        }
+        backward(wrap(backend().full(1, 1.0, dtype()), shape));
+    }
+
+    /** Back-propagates a given gradient of this tensor to every leaf that requires one. */
+    public void backward(Tensor gradient) {
+        if (!requiresGrad) {
+            throw new IllegalStateException("backward() on a tensor that does not require gradients");
+        }
+        Map<Tensor, Storage> pending = new IdentityHashMap<>();
+        pending.put(this, gradient.data);
+        for (Tensor node : reverseTopologicalOrder()) {
+            Storage g = pending.remove(node);
+            if (g == null) {
+                continue;
+            }
+            if (node.backward == null) {
+                node.grad = node.grad == null ? g : accumulate(node.grad, g, node.shape);
+                continue;
+            }
+            Storage[] toParents = node.backward.apply(g);
+            for (int i = 0; i < node.parents.length; i++) {
+                Tensor p = node.parents[i];
+                if (p.requiresGrad && toParents[i] != null) {
+                    pending.merge(p, toParents[i], (x, y) -> accumulate(x, y, p.shape));
+                }
+            }
+        }
+    }
+
+    private static Storage accumulate(Storage x, Storage y, int[] shape) {
+        // Out of place: gradient storages may be shared between branches.
+        return x.backend().binary(BinaryOp.ADD, x, shape, y, shape, shape);
+    }
+
+    private List<Tensor> reverseTopologicalOrder() {
+        List<Tensor> postOrder = new ArrayList<>();
+        Map<Tensor, Boolean> seen = new IdentityHashMap<>();
+        Deque<Object[]> stack = new ArrayDeque<>();
+        stack.push(new Object[] {this, 0});
+        seen.put(this, Boolean.TRUE);
+        while (!stack.isEmpty()) {
+            Object[] frame = stack.peek();
+            Tensor t = (Tensor) frame[0];
+            int next = (Integer) frame[1];
+            if (t.parents != null && next < t.parents.length) {
+                frame[1] = next + 1;
+                Tensor p = t.parents[next];
+                if (p.requiresGrad && seen.put(p, Boolean.TRUE) == null) {
+                    stack.push(new Object[] {p, 0});
+                }
+            } else {
+                stack.pop();
+                postOrder.add(t);
+            }
+        }
+        List<Tensor> order = new ArrayList<>(postOrder.size());
+        for (int i = postOrder.size() - 1; i >= 0; i--) {
+            order.add(postOrder.get(i));
+        }
+        return order;
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private Tensor constant(double value) {
+        return wrap(backend().full(1, value, dtype()), new int[0]);
+    }
+
+    private TensorBackend sameBackend(Tensor other) {
+        if (other.backend() != backend()) {
+            throw new IllegalArgumentException("tensors on different backends: " + backend().name() + " and "
+                    + other.backend().name());
+        }
+        return backend();
+    }
+
+    private static Tensor result(Storage y, int[] shape, Backward backward, Tensor... inputs) {
+        boolean track = false;
+        if (GRAD_ENABLED.get()) {
+            for (Tensor t : inputs) {
+                track |= t.requiresGrad;
+            }
+        }
+        return track ? new Tensor(y, shape, true, inputs, backward) : new Tensor(y, shape, false, null, null);
+    }
+}

@@ -1,0 +1,19 @@
+/**
+ * The engine-neutral core of betalab: tensors with reverse-mode gradients, the backend SPI,
+ * neural-network building blocks, and the extension points (losses, beta estimators, optimizers).
+ */
+module betalab.api {
+    requires transitive com.google.guice;
+    requires transitive jakarta.inject;
+    requires org.slf4j;
+
+    exports betalab.api.tensor;
+    exports betalab.api.nn;
+    exports betalab.api.random;
+    exports betalab.api.preference;
+    exports betalab.api.optim;
+    exports betalab.api.registry;
+
+    uses betalab.api.tensor.TensorBackend;
+    provides betalab.api.tensor.TensorBackend with betalab.api.tensor.jvm.JvmBackend;
+}
