@@ -15,5 +15,6 @@ module betalab.api {
     exports betalab.api.registry;
 
     uses betalab.api.tensor.TensorBackend;
+    uses betalab.api.registry.Extension;
     provides betalab.api.tensor.TensorBackend with betalab.api.tensor.jvm.JvmBackend;
 }

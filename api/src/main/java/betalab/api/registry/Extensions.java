@@ -27,6 +27,13 @@ public final class Extensions {
         return MapBinder.newMapBinder(binder, String.class, Optimizer.Provider.class);
     }
 
+    /** Declares every extension point, so a registry can be built from any subset of extensions. */
+    static void declareExtensionPoints(Binder binder) {
+        losses(binder);
+        betaEstimators(binder);
+        optimizers(binder);
+    }
+
     /** Every extension on the module or class path, ordered by class name so runs are repeatable. */
     public static List<Extension> discover() {
         List<Extension> found = new ArrayList<>();

@@ -7,49 +7,49 @@ import java.util.List;
  * the values it accepts. Settings are checked against knobs before a component is built.
  */
 public record Knob(String name, String description, Type type, Object defaultValue,
-                   double min, boolean minInclusive, double max, List<String> choices) {
+                   double min, boolean minInclusive, double max, boolean maxInclusive, List<String> choices) {
 
     public enum Type { REAL, INTEGER, INTEGERS, TEXT, FLAG }
 
     public static Knob real(String name, double defaultValue, String description) {
-        return new Knob(name, description, Type.REAL, defaultValue, Double.NEGATIVE_INFINITY, true,
-                Double.POSITIVE_INFINITY, List.of());
+        return unbounded(name, description, Type.REAL, defaultValue, List.of());
     }
 
     public static Knob integer(String name, int defaultValue, String description) {
-        return new Knob(name, description, Type.INTEGER, defaultValue, Double.NEGATIVE_INFINITY, true,
-                Double.POSITIVE_INFINITY, List.of());
+        return unbounded(name, description, Type.INTEGER, defaultValue, List.of());
     }
 
     public static Knob integers(String name, List<Integer> defaultValue, String description) {
-        return new Knob(name, description, Type.INTEGERS, List.copyOf(defaultValue), Double.NEGATIVE_INFINITY, true,
-                Double.POSITIVE_INFINITY, List.of());
+        return unbounded(name, description, Type.INTEGERS, List.copyOf(defaultValue), List.of());
     }
 
     public static Knob text(String name, String defaultValue, String description, String... choices) {
-        return new Knob(name, description, Type.TEXT, defaultValue, Double.NEGATIVE_INFINITY, true,
-                Double.POSITIVE_INFINITY, List.of(choices));
+        return unbounded(name, description, Type.TEXT, defaultValue, List.of(choices));
     }
 
     public static Knob flag(String name, boolean defaultValue, String description) {
-        return new Knob(name, description, Type.FLAG, defaultValue, Double.NEGATIVE_INFINITY, true,
-                Double.POSITIVE_INFINITY, List.of());
+        return unbounded(name, description, Type.FLAG, defaultValue, List.of());
+    }
+
+    private static Knob unbounded(String name, String description, Type type, Object defaultValue,
+                                  List<String> choices) {
+        return new Knob(name, description, type, defaultValue, Double.NEGATIVE_INFINITY, true,
+                Double.POSITIVE_INFINITY, true, choices);
     }
 
     /** Values (or, for a list, each element) must be &gt; 0. */
     public Knob positive() {
-        return new Knob(name, description, type, defaultValue, 0, false, max, choices);
+        return new Knob(name, description, type, defaultValue, 0, false, max, maxInclusive, choices);
     }
 
     /** Values must lie in [lo, hi] ({@code hiInclusive} false for [lo, hi)). */
     public Knob between(double lo, double hi, boolean hiInclusive) {
-        return new Knob(name, description, type, defaultValue, lo, true, hiInclusive ? hi : Math.nextDown(hi),
-                choices);
+        return new Knob(name, description, type, defaultValue, lo, true, hi, hiInclusive, choices);
     }
 
     /** Values must be ≥ lo. */
     public Knob atLeast(double lo) {
-        return new Knob(name, description, type, defaultValue, lo, true, max, choices);
+        return new Knob(name, description, type, defaultValue, lo, true, max, maxInclusive, choices);
     }
 
     /** A readable statement of the accepted range, or "" where anything of the type goes. */
@@ -63,7 +63,7 @@ public record Knob(String name, String description, Type type, Object defaultVal
             return "";
         }
         String lo = lower ? (minInclusive ? "≥ " : "> ") + fmt(min) : "";
-        String hi = upper ? "≤ " + fmt(max) : "";
+        String hi = upper ? (maxInclusive ? "≤ " : "< ") + fmt(max) : "";
         return lower && upper ? lo + " and " + hi : lo + hi;
     }
 

@@ -8,6 +8,7 @@ import betalab.api.tensor.Tensor;
 import com.google.inject.Guice;
 import com.google.inject.Module;
 import jakarta.inject.Inject;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -41,7 +42,10 @@ public final class Registry {
 
     /** A registry of what these Guice modules bind, in the order given. */
     public static Registry of(List<? extends Module> modules) {
-        Registry registry = Guice.createInjector(modules).getInstance(Registry.class);
+        List<Module> all = new ArrayList<>();
+        all.add(Extensions::declareExtensionPoints);
+        all.addAll(modules);
+        Registry registry = Guice.createInjector(all).getInstance(Registry.class);
         registry.extensions = modules.stream().map(m -> m.getClass().getName()).toList();
         return registry;
     }

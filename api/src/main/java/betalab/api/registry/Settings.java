@@ -45,6 +45,11 @@ public final class Settings {
         return resolve(owner, knobs, Map.of());
     }
 
+    /** The component these settings are for, as errors name it ("optimizer 'sgd'"). */
+    public String owner() {
+        return owner;
+    }
+
     public double real(String name) {
         return ((Number) get(name)).doubleValue();
     }
@@ -133,7 +138,8 @@ public final class Settings {
     }
 
     private static double checkRange(String where, Knob k, double v) {
-        boolean ok = !Double.isNaN(v) && (k.minInclusive() ? v >= k.min() : v > k.min()) && v <= k.max();
+        boolean ok = !Double.isNaN(v) && (k.minInclusive() ? v >= k.min() : v > k.min())
+                && (k.maxInclusive() ? v <= k.max() : v < k.max());
         if (!ok) {
             throw new IllegalArgumentException(where + " must be " + k.range() + ", got " + v);
         }

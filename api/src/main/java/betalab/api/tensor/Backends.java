@@ -41,7 +41,12 @@ public final class Backends {
             synchronized (Backends.class) {
                 if (current == null) {
                     String asked = System.getProperty(PROPERTY);
-                    current = asked != null ? named(asked) : available().get(0);
+                    List<TensorBackend> all = available();
+                    if (asked == null && all.isEmpty()) {
+                        throw new IllegalStateException("no tensor backend found: betalab-api registers "
+                                + "its JVM backend in module-info and META-INF/services; is it on the path?");
+                    }
+                    current = asked != null ? named(asked) : all.get(0);
                 }
                 b = current;
             }

@@ -149,6 +149,11 @@ public final class Tensor {
         return requiresGrad;
     }
 
+    /** Whether this tensor was made directly rather than computed by a recorded operation. */
+    public boolean isLeaf() {
+        return backward == null;
+    }
+
     public double[] toDoubleArray() {
         return backend().toDoubleArray(data);
     }

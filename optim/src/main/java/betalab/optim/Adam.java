@@ -1,0 +1,112 @@
+package betalab.optim;
+
+import betalab.api.optim.Optimizer;
+import betalab.api.registry.Knob;
+import betalab.api.registry.Settings;
+import betalab.api.tensor.Tensor;
+import java.util.List;
+
+/**
+ * Adam (Kingma and Ba 2015) and AdamW (Loshchilov and Hutter 2019), step for step as
+ * {@code torch.optim.Adam} / {@code AdamW} (1.13, single-tensor path, no amsgrad). They differ only
+ * in weight decay: Adam adds wd·p to the gradient, AdamW ("decoupled") first shrinks p by
+ * (1 − lr·wd). Then m = β1·m + (1 − β1)·g, v = β2·v + (1 − β2)·g²,
+ * p ← p − lr/(1 − β1ᵗ) · m / (sqrt(v)/sqrt(1 − β2ᵗ) + eps).
+ */
+public final class Adam extends ParameterOptimizer {
+    private final boolean decoupled;
+    private final double lr;
+    private final double beta1;
+    private final double beta2;
+    private final double eps;
+    private final double weightDecay;
+    private final State[] states;
+
+    /** A parameter's moments and step count, made on its first step. */
+    private static final class State {
+        final Tensor m;
+        final Tensor v;
+        /** Room for g + wd·p (coupled decay only), reused every step. */
+        Tensor decayed;
+        int step;
+
+        State(Tensor p) {
+            m = p.zerosLike();
+            v = p.zerosLike();
+        }
+    }
+
+    Adam(Settings settings, List<Tensor> parameters, boolean decoupled) {
+        super(parameters);
+        this.decoupled = decoupled;
+        lr = settings.real("lr");
+        beta1 = settings.real("beta1");
+        beta2 = settings.real("beta2");
+        eps = settings.real("eps");
+        weightDecay = settings.real("weight_decay");
+        states = new State[parameterCount()];
+    }
+
+    @Override
+    void update(int i, Tensor p, Tensor grad) {
+        if (states[i] == null) {
+            states[i] = new State(p);
+        }
+        State s = states[i];
+        s.step++;
+        Tensor g = grad;
+        if (weightDecay != 0) {
+            if (decoupled) {
+                p.scaleInPlace(1 - lr * weightDecay);
+            } else {
+                if (s.decayed == null) {
+                    s.decayed = p.zerosLike();
+                }
+                g = s.decayed.copyInPlace(grad).addInPlace(p, weightDecay);
+            }
+        }
+        s.m.scaleInPlace(beta1).addInPlace(g, 1 - beta1);
+        s.v.scaleInPlace(beta2).addcmulInPlace(g, g, 1 - beta2);
+        double biasCorrection1 = 1 - Math.pow(beta1, s.step);
+        double biasCorrection2 = 1 - Math.pow(beta2, s.step);
+        p.addcdivSqrtInPlace(s.m, s.v, 1 / Math.sqrt(biasCorrection2), eps, -lr / biasCorrection1);
+    }
+
+    /** Binds "adam" or, decoupled, "adamw". */
+    public static final class Provider implements Optimizer.Provider {
+        private final boolean decoupled;
+        private final List<Knob> knobs;
+
+        public Provider(boolean decoupled) {
+            this.decoupled = decoupled;
+            // torch's defaults; only weight decay's meaning and default differ between the two
+            Knob weightDecay = decoupled
+                    ? Knob.real("weight_decay", 0.01, "decoupled weight decay: p shrinks by lr·weight_decay·p each step")
+                    : Knob.real("weight_decay", 0, "L2 penalty: weight_decay·p is added to the gradient");
+            knobs = List.of(
+                    Knob.real("lr", 1e-3, "learning rate").positive(),
+                    Knob.real("beta1", 0.9, "decay rate of the running mean of gradients").between(0, 1, false),
+                    Knob.real("beta2", 0.999, "decay rate of the running mean of squared gradients")
+                            .between(0, 1, false),
+                    Knob.real("eps", 1e-8, "added to the denominator for numerical stability").positive(),
+                    weightDecay.atLeast(0));
+        }
+
+        @Override
+        public String description() {
+            return decoupled
+                    ? "AdamW: Adam with decoupled weight decay, as torch.optim.AdamW"
+                    : "Adam with optional L2 weight decay, as torch.optim.Adam";
+        }
+
+        @Override
+        public List<Knob> knobs() {
+            return knobs;
+        }
+
+        @Override
+        public Optimizer create(Settings settings, List<Tensor> parameters) {
+            return new Adam(settings, parameters, decoupled);
+        }
+    }
+}

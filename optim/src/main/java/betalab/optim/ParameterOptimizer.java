@@ -1,0 +1,46 @@
+package betalab.optim;
+
+import betalab.api.optim.Optimizer;
+import betalab.api.tensor.Tensor;
+import java.util.List;
+
+/**
+ * What the optimizers here share with {@code torch.optim.Optimizer}: a fixed parameter list, an
+ * update of each parameter on its own, parameters without a gradient left alone, and no graph.
+ */
+abstract class ParameterOptimizer implements Optimizer {
+    private final List<Tensor> parameters;
+
+    ParameterOptimizer(List<Tensor> parameters) {
+        if (parameters.isEmpty()) {
+            throw new IllegalArgumentException("optimizer got an empty parameter list");
+        }
+        this.parameters = List.copyOf(parameters);
+    }
+
+    int parameterCount() {
+        return parameters.size();
+    }
+
+    /** Updates parameter {@code index} in place from its gradient, which must not be written. */
+    abstract void update(int index, Tensor parameter, Tensor grad);
+
+    @Override
+    @SuppressWarnings("try") // the scope only switches recording off
+    public final void step() {
+        try (Tensor.NoGrad scope = Tensor.noGrad()) {
+            for (int i = 0; i < parameters.size(); i++) {
+                Tensor p = parameters.get(i);
+                Tensor g = p.grad();
+                if (g != null) {
+                    update(i, p, g);
+                }
+            }
+        }
+    }
+
+    @Override
+    public final void zeroGrad() {
+        parameters.forEach(Tensor::zeroGrad);
+    }
+}
