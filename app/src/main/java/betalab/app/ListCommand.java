@@ -24,7 +24,7 @@ final class ListCommand implements Callable<Integer> {
         Registry registry = Registry.discover();
         PrintWriter out = spec.commandLine().getOut();
         section(out, "Losses", registry.losses());
-        section(out, "β schemes", registry.betaEstimators());
+        section(out, "β schemes (each also takes detach, beta_penalty, beta_target)", registry.betaEstimators());
         section(out, "Optimizers", registry.optimizers());
         out.println("Extensions loaded: " + String.join(", ", registry.extensions()));
         out.flush();

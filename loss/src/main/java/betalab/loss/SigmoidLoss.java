@@ -2,7 +2,6 @@ package betalab.loss;
 
 import betalab.api.preference.PreferenceBatch;
 import betalab.api.preference.PreferenceLoss;
-import betalab.api.registry.Settings;
 import betalab.api.tensor.Tensor;
 
 /**
@@ -14,18 +13,5 @@ public final class SigmoidLoss implements PreferenceLoss {
     @Override
     public Tensor perPair(PreferenceBatch batch, Tensor beta) {
         return beta.mul(batch.margin()).logSigmoid().neg();
-    }
-
-    /** Binds "sigmoid". */
-    public static final class Provider implements PreferenceLoss.Provider {
-        @Override
-        public String description() {
-            return "DPO: −log σ(β·h)";
-        }
-
-        @Override
-        public PreferenceLoss create(Settings settings) {
-            return new SigmoidLoss();
-        }
     }
 }

@@ -29,30 +29,15 @@ public final class SoftplusMlpBeta extends Module implements BetaEstimator {
         return mlp.forward(batch.features()).softplus().flatten();
     }
 
-    /** Binds "softplus_mlp". */
-    public static final class Provider implements BetaEstimator.Provider {
-        @Override
-        public String description() {
-            return "learnable β(x) = softplus(MLP(x)) on prompt features (the seed document's network)";
-        }
-
-        @Override
-        public List<Knob> knobs() {
-            return List.of(
-                    Knob.integers("hidden", List.of(10), "hidden layer widths, input side first").positive(),
-                    Knob.text("activation", "relu", "activation between layers",
-                            "relu", "tanh", "sigmoid", "softplus", "identity"));
-        }
-
-        @Override
-        public BetaEstimator create(Settings settings, Context context) {
-            if (context.featureDim() < 1) {
-                throw new IllegalArgumentException("softplus_mlp β needs prompt features of width ≥ 1");
-            }
-            int[] hidden = settings.integers("hidden").stream().mapToInt(Integer::intValue).toArray();
-            Activation activation = Activation.named(settings.text("activation"));
-            return new SoftplusMlpBeta(new Mlp(context.featureDim(), hidden, 1, activation, context.rng(),
-                    context.dtype()));
-        }
+    /** A softplus MLP β over inputs of width {@code in}, with the "hidden" and "activation" knobs. */
+    static SoftplusMlpBeta fromSettings(int in, Settings settings, Context context) {
+        int[] hidden = settings.integers("hidden").stream().mapToInt(Integer::intValue).toArray();
+        Activation activation = Activation.named(settings.text("activation"));
+        return new SoftplusMlpBeta(new Mlp(in, hidden, 1, activation, context.rng(), context.dtype()));
     }
+
+    static final List<Knob> KNOBS = List.of(
+            Knob.integers("hidden", List.of(10), "hidden layer widths, input side first").positive(),
+            Knob.text("activation", "relu", "activation between layers",
+                    "relu", "tanh", "sigmoid", "softplus", "identity"));
 }

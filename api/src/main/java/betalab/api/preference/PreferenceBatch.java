@@ -5,46 +5,68 @@ import java.util.Objects;
 
 /**
  * A batch of n preference pairs as losses and β estimators see them. Log-probabilities are summed
- * over each completion, shape [n]; lengths are token counts, shape [n]; features describe each
- * prompt, shape [n, d], and may be absent.
+ * over each completion, shape [n]; lengths are token counts, shape [n]. The rest is optional and
+ * null when absent.
  *
  * @param policyChosen   log πθ(y_w | x)
  * @param policyRejected log πθ(y_l | x)
  * @param refChosen      log π_ref(y_w | x)
  * @param refRejected    log π_ref(y_l | x)
- * @param chosenLength   |y_w|
- * @param rejectedLength |y_l|
- * @param features       prompt features (or the policy's representation of the prompt), or null
+ * @param chosenLength   |y_w|, in tokens
+ * @param rejectedLength |y_l|, in tokens
+ * @param features       prompt features x, shape [n, d], given with the data (no gradient)
+ * @param representation the policy's own representation of each prompt, shape [n, h]; gradients
+ *                       through it reach the policy
+ * @param promptLogps    log πθ(x), summed over the prompt's tokens, shape [n]
+ * @param promptLength   |x|, in tokens, shape [n]
  */
 public record PreferenceBatch(Tensor policyChosen, Tensor policyRejected, Tensor refChosen, Tensor refRejected,
-                              Tensor chosenLength, Tensor rejectedLength, Tensor features) {
+                              Tensor chosenLength, Tensor rejectedLength, Tensor features, Tensor representation,
+                              Tensor promptLogps, Tensor promptLength) {
 
     public PreferenceBatch {
         Objects.requireNonNull(policyChosen, "policyChosen");
-        Objects.requireNonNull(policyRejected, "policyRejected");
-        Objects.requireNonNull(refChosen, "refChosen");
-        Objects.requireNonNull(refRejected, "refRejected");
-        Objects.requireNonNull(chosenLength, "chosenLength");
-        Objects.requireNonNull(rejectedLength, "rejectedLength");
         int n = policyChosen.size();
-        for (Tensor t : new Tensor[] {policyRejected, refChosen, refRejected, chosenLength, rejectedLength}) {
-            if (t.rank() != 1 || t.size() != n) {
-                throw new IllegalArgumentException("every per-pair tensor must have shape [" + n + "]");
-            }
+        requirePerPair("policyChosen", policyChosen, n);
+        requirePerPair("policyRejected", Objects.requireNonNull(policyRejected, "policyRejected"), n);
+        requirePerPair("refChosen", Objects.requireNonNull(refChosen, "refChosen"), n);
+        requirePerPair("refRejected", Objects.requireNonNull(refRejected, "refRejected"), n);
+        requirePerPair("chosenLength", Objects.requireNonNull(chosenLength, "chosenLength"), n);
+        requirePerPair("rejectedLength", Objects.requireNonNull(rejectedLength, "rejectedLength"), n);
+        requireRows("features", features, n);
+        requireRows("representation", representation, n);
+        if (promptLogps != null) {
+            requirePerPair("promptLogps", promptLogps, n);
+            requirePerPair("promptLength", Objects.requireNonNull(promptLength, "promptLength"), n);
         }
-        if (features != null && (features.rank() != 2 || features.dim(0) != n)) {
-            throw new IllegalArgumentException("features must have shape [" + n + ", d]");
+    }
+
+    private static void requirePerPair(String name, Tensor t, int n) {
+        if (t.rank() != 1 || t.size() != n) {
+            throw new IllegalArgumentException(name + " must have shape [" + n + "], got "
+                    + java.util.Arrays.toString(t.shape()));
         }
+    }
+
+    private static void requireRows(String name, Tensor t, int n) {
+        if (t != null && (t.rank() != 2 || t.dim(0) != n)) {
+            throw new IllegalArgumentException(name + " must have shape [" + n + ", d], got "
+                    + java.util.Arrays.toString(t.shape()));
+        }
+    }
+
+    /** Starts a batch from its four log-probability vectors; lengths default to 1. */
+    public static Builder of(Tensor policyChosen, Tensor policyRejected, Tensor refChosen, Tensor refRejected) {
+        return new Builder(policyChosen, policyRejected, refChosen, refRejected);
     }
 
     /**
      * Pairs given directly by their margin Δ (the seed experiment's setting): log πθ(y_w) = Δ and
-     * every other log-probability 0, so h = Δ; unit lengths.
+     * every other log-probability 0, so h = Δ.
      */
     public static PreferenceBatch ofMargins(Tensor margin, Tensor features) {
-        Tensor zero = margin.zerosLike();
-        Tensor one = zero.add(1.0);
-        return new PreferenceBatch(margin, zero, zero, zero, one, one, features);
+        Tensor zero = margin.detach().zerosLike();
+        return of(margin, zero, zero, zero).features(features).build();
     }
 
     public int size() {
@@ -64,5 +86,55 @@ public record PreferenceBatch(Tensor policyChosen, Tensor policyRejected, Tensor
     /** h = c − r, the seed document's Δ. */
     public Tensor margin() {
         return chosenLogRatio().sub(rejectedLogRatio());
+    }
+
+    /** Assembles a batch; only the four log-probability vectors are required. */
+    public static final class Builder {
+        private final Tensor policyChosen;
+        private final Tensor policyRejected;
+        private final Tensor refChosen;
+        private final Tensor refRejected;
+        private Tensor chosenLength;
+        private Tensor rejectedLength;
+        private Tensor features;
+        private Tensor representation;
+        private Tensor promptLogps;
+        private Tensor promptLength;
+
+        private Builder(Tensor policyChosen, Tensor policyRejected, Tensor refChosen, Tensor refRejected) {
+            this.policyChosen = policyChosen;
+            this.policyRejected = policyRejected;
+            this.refChosen = refChosen;
+            this.refRejected = refRejected;
+        }
+
+        public Builder lengths(Tensor chosen, Tensor rejected) {
+            this.chosenLength = chosen;
+            this.rejectedLength = rejected;
+            return this;
+        }
+
+        public Builder features(Tensor x) {
+            this.features = x;
+            return this;
+        }
+
+        public Builder representation(Tensor h) {
+            this.representation = h;
+            return this;
+        }
+
+        public Builder prompt(Tensor logps, Tensor length) {
+            this.promptLogps = logps;
+            this.promptLength = length;
+            return this;
+        }
+
+        public PreferenceBatch build() {
+            Tensor ones = policyChosen.detach().zerosLike().add(1.0);
+            return new PreferenceBatch(policyChosen, policyRejected, refChosen, refRejected,
+                    chosenLength == null ? ones : chosenLength, rejectedLength == null ? ones : rejectedLength,
+                    features, representation, promptLogps, promptLength);
+        }
     }
 }

@@ -1,8 +1,11 @@
 package betalab.api.preference;
 
 import betalab.api.registry.Component;
+import betalab.api.registry.Knob;
 import betalab.api.registry.Settings;
 import betalab.api.tensor.Tensor;
+import java.util.List;
+import java.util.function.Function;
 
 /**
  * A preference loss: per-pair losses from per-pair log-probabilities and a per-pair β (a fixed β
@@ -16,5 +19,25 @@ public interface PreferenceLoss {
     /** Makes the loss from its knobs; bound by name in the registry. */
     interface Provider extends Component {
         PreferenceLoss create(Settings settings);
+
+        /** A provider from its description, its knobs and how it builds the loss from them. */
+        static Provider of(String description, List<Knob> knobs, Function<Settings, PreferenceLoss> factory) {
+            return new Provider() {
+                @Override
+                public String description() {
+                    return description;
+                }
+
+                @Override
+                public List<Knob> knobs() {
+                    return knobs;
+                }
+
+                @Override
+                public PreferenceLoss create(Settings settings) {
+                    return factory.apply(settings);
+                }
+            };
+        }
     }
 }

@@ -3,8 +3,10 @@ package betalab.api.registry;
 import betalab.api.optim.Optimizer;
 import betalab.api.preference.BetaEstimator;
 import betalab.api.preference.PreferenceLoss;
+import betalab.api.preference.PreferenceObjective;
 import com.google.inject.Binder;
 import com.google.inject.multibindings.MapBinder;
+import com.google.inject.multibindings.OptionalBinder;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -32,6 +34,7 @@ public final class Extensions {
         losses(binder);
         betaEstimators(binder);
         optimizers(binder);
+        OptionalBinder.newOptionalBinder(binder, PreferenceObjective.Assembler.class);
     }
 
     /** Every extension on the module or class path, ordered by class name so runs are repeatable. */

@@ -2,6 +2,7 @@ package betalab.api.registry;
 
 import betalab.api.optim.Optimizer;
 import betalab.api.preference.BetaEstimator;
+import betalab.api.preference.BetaOptions;
 import betalab.api.preference.PreferenceLoss;
 import betalab.api.preference.PreferenceObjective;
 import betalab.api.tensor.Tensor;
@@ -12,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
@@ -23,12 +25,12 @@ public final class Registry {
     private final SortedMap<String, PreferenceLoss.Provider> losses;
     private final SortedMap<String, BetaEstimator.Provider> betaEstimators;
     private final SortedMap<String, Optimizer.Provider> optimizers;
-    private final PreferenceObjective.Assembler assembler;
+    private final Optional<PreferenceObjective.Assembler> assembler;
     private List<String> extensions = List.of();
 
     @Inject
     public Registry(Map<String, PreferenceLoss.Provider> losses, Map<String, BetaEstimator.Provider> betaEstimators,
-                    Map<String, Optimizer.Provider> optimizers, PreferenceObjective.Assembler assembler) {
+                    Map<String, Optimizer.Provider> optimizers, Optional<PreferenceObjective.Assembler> assembler) {
         this.losses = Collections.unmodifiableSortedMap(new TreeMap<>(losses));
         this.betaEstimators = Collections.unmodifiableSortedMap(new TreeMap<>(betaEstimators));
         this.optimizers = Collections.unmodifiableSortedMap(new TreeMap<>(optimizers));
@@ -55,9 +57,18 @@ public final class Registry {
         return p.create(Settings.resolve("loss '" + name + "'", p.knobs(), knobs));
     }
 
+    /** The β scheme with this name; besides its own knobs it takes {@link BetaOptions#KNOBS}. */
     public BetaEstimator betaEstimator(String name, Map<String, ?> knobs, BetaEstimator.Context context) {
         BetaEstimator.Provider p = find("beta estimator", betaEstimators, name);
-        return p.create(Settings.resolve("beta estimator '" + name + "'", p.knobs(), knobs), context);
+        Settings settings = Settings.resolve("beta estimator '" + name + "'", betaKnobs(p), knobs);
+        return BetaOptions.apply(p.create(settings, context), settings);
+    }
+
+    /** Every knob a β scheme accepts: its own, then the switches every scheme has. */
+    public static List<Knob> betaKnobs(BetaEstimator.Provider provider) {
+        List<Knob> all = new ArrayList<>(provider.knobs());
+        all.addAll(BetaOptions.KNOBS);
+        return all;
     }
 
     public Optimizer optimizer(String name, Map<String, ?> knobs, List<Tensor> parameters) {
@@ -66,7 +77,9 @@ public final class Registry {
     }
 
     public PreferenceObjective objective(BetaEstimator beta, PreferenceLoss loss) {
-        return assembler.assemble(beta, loss);
+        return assembler.orElseThrow(() -> new IllegalStateException(
+                "no extension binds PreferenceObjective.Assembler (betalab-loss does); is it on the path?"))
+                .assemble(beta, loss);
     }
 
     public SortedMap<String, PreferenceLoss.Provider> losses() {

@@ -373,6 +373,29 @@ public final class Tensor {
         return result(y, Shapes.without(shape, ax), back, this);
     }
 
+    /**
+     * The flat elements at the given positions, as a rank-1 tensor: picks one candidate per row,
+     * reorders a batch, or repeats elements; gradients add back to the positions read.
+     */
+    public Tensor gather(int... index) {
+        int n = size();
+        for (int i : index) {
+            if (i < 0 || i >= n) {
+                throw new IndexOutOfBoundsException("gather index " + i + " outside a tensor of " + n + " elements");
+            }
+        }
+        int[] positions = index.clone();
+        return result(backend().gather(data, positions), new int[] {positions.length},
+                g -> new Storage[] {backend().scatterAdd(g, positions, n)}, this);
+    }
+
+    /** Positions that sort this tensor's flat elements ascending (ties keep their order). */
+    public int[] argsort() {
+        double[] v = toDoubleArray();
+        return java.util.stream.IntStream.range(0, v.length).boxed()
+                .sorted(java.util.Comparator.comparingDouble(i -> v[i])).mapToInt(Integer::intValue).toArray();
+    }
+
     /** The same elements in another shape (row-major order is kept). */
     public Tensor reshape(int... newShape) {
         if (Shapes.size(newShape) != size()) {
@@ -461,7 +484,9 @@ public final class Tensor {
                 continue;
             }
             if (node.backward == null) {
-                node.grad = node.grad == null ? g : accumulate(node.grad, g, node.shape);
+                // A leaf owns its gradient, in its own precision, as in PyTorch.
+                Storage own = node.backend().cast(g, node.dtype());
+                node.grad = node.grad == null ? own : accumulate(node.grad, own, node.shape);
                 continue;
             }
             Storage[] toParents = node.backward.apply(g);

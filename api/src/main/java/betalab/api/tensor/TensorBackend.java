@@ -45,6 +45,26 @@ public interface TensorBackend {
     /** op(a) · op(b) for row-major matrices, op being an optional transpose; a is m×k after op, b is k×n. */
     Storage matmul(Storage a, boolean transposeA, Storage b, boolean transposeB, int m, int k, int n);
 
+    /** out[i] = x[index[i]] over the flat elements of x. */
+    default Storage gather(Storage x, int[] index) {
+        double[] in = toDoubleArray(x);
+        double[] out = new double[index.length];
+        for (int i = 0; i < index.length; i++) {
+            out[i] = in[index[i]];
+        }
+        return of(out, x.dtype());
+    }
+
+    /** The adjoint of {@link #gather}: out has {@code size} zeros, and out[index[i]] += g[i]. */
+    default Storage scatterAdd(Storage g, int[] index, int size) {
+        double[] in = toDoubleArray(g);
+        double[] out = new double[size];
+        for (int i = 0; i < index.length; i++) {
+            out[index[i]] += in[i];
+        }
+        return of(out, g.dtype());
+    }
+
     /** Whether every element is finite. */
     boolean allFinite(Storage x);
 

@@ -39,7 +39,7 @@ public final class SeedExperiment {
         Tensor delta = margins(rng, n);
 
         BetaEstimator beta = registry.betaEstimator(config.betaScheme(), betaKnobs(config),
-                new BetaEstimator.Context(config.dim(), rng, DType.FLOAT32));
+                new BetaEstimator.Context(config.dim(), 0, rng, DType.FLOAT32));
         PreferenceObjective objective = registry.objective(beta, registry.loss(config.loss(), Map.of()));
         // A fixed β has nothing to train; the run then just reports its loss.
         Optimizer optimizer = objective.parameters().isEmpty() ? null
@@ -48,7 +48,7 @@ public final class SeedExperiment {
 
         double[] losses = new double[config.epochs()];
         for (int epoch = 1; epoch <= config.epochs(); epoch++) {
-            PreferenceObjective.Evaluation step = objective.evaluate(batch);
+            PreferenceObjective.Evaluation step = objective.train(batch);
             FiniteCheck.require(epoch, "beta", step.beta());
             FiniteCheck.require(epoch, "loss", step.loss());
             if (optimizer != null) {

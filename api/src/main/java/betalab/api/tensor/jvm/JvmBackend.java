@@ -256,7 +256,7 @@ public final class JvmBackend implements TensorBackend {
                         s += Math.exp(in[base + j * inner] - max);
                     }
                 }
-                out[o * inner + i] = max == Double.NEGATIVE_INFINITY || Double.isInfinite(max) ? max : max + Math.log(s);
+                out[o * inner + i] = Double.isInfinite(max) ? max : max + Math.log(s);
             }
         }
         return JvmStorage.rounded(this, out, x.dtype());
@@ -278,9 +278,6 @@ public final class JvmBackend implements TensorBackend {
                 int o = i * n;
                 for (int p = 0; p < k; p++) {
                     double av = x[i * aRow + p * aCol];
-                    if (av == 0.0) {
-                        continue;
-                    }
                     int bo = p * n;
                     for (int j = 0; j < n; j++) {
                         out[o + j] += av * y[bo + j];

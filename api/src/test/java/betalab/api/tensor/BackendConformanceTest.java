@@ -1,0 +1,719 @@
+package betalab.api.tensor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import java.util.Arrays;
+import java.util.function.BiConsumer;
+import java.util.function.DoubleUnaryOperator;
+import java.util.function.ToDoubleFunction;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * What every {@link TensorBackend} must do, checked through {@link Tensor} (values, gradients,
+ * in-place updates) against closed forms, naive loops and finite differences. A backend's module
+ * extends this class and names its backend; the api test-jar ships it.
+ *
+ * <p>Values must be correct to a few float32 ulps, or to double precision for float64; float32
+ * results must be float-representable. Every value read goes through {@link #read} to check that.
+ */
+public abstract class BackendConformanceTest {
+
+    /** The backend under test; called once per test. */
+    protected abstract TensorBackend backend();
+
+    private static final double[] MIXED_POINTS = {-3, -1.5, -0.3, 0.2, 0.7, 2.5};
+    /** Forward values are defined at the kinks of abs and relu too. */
+    private static final double[] MIXED_POINTS_AND_ZERO = {-3, -1.5, -0.3, 0, 0.2, 0.7, 2.5};
+    private static final double[] POSITIVE_POINTS = {0.05, 0.3, 1, 2.5, 7, 40};
+    private static final double[] EXTREMES = {-1e4, -50, 0, 50, 1e4};
+    private static final double TINY = Math.exp(-50);
+    private static final double LN2 = Math.log(2);
+
+    /** Pairs of operand shapes, each also tried the other way round. */
+    private static final int[][][] BROADCAST_CASES = {
+        {{2, 3}, {2, 3}},
+        {{3, 4}, {4}},
+        {{3, 1}, {1, 4}},
+        {{}, {2, 3}},
+        {{2, 1, 3}, {4, 1}},
+    };
+
+    private TensorBackend be;
+    private TensorBackend previous;
+
+    @BeforeEach
+    void useBackendUnderTest() {
+        previous = Backends.current();
+        be = backend();
+        Backends.use(be);
+    }
+
+    @AfterEach
+    void restoreBackend() {
+        Backends.use(previous);
+    }
+
+    // ---------------------------------------------------------------- element-wise functions
+
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void unaryValuesMatchClosedForms(DType dtype) {
+        for (UnaryOp op : UnaryOp.values()) {
+            double[] points = domain(op) == MIXED_POINTS ? MIXED_POINTS_AND_ZERO : POSITIVE_POINTS;
+            Tensor x = Tensor.of(dtype, points, 1, points.length);
+            double[] xs = read(x);
+            Tensor y = x.unary(op);
+            assertThat(y.shape()).as(op.name()).containsExactly(1, points.length);
+            assertThat(y.dtype()).as(op.name()).isEqualTo(dtype);
+            assertClose(read(y), map(xs, v -> value(op, v)), tolerance(dtype), op.name());
+            assertThat(read(x)).as(op + " leaves its input alone").containsExactly(xs);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void stableFunctionsAreExactAtExtremes(DType dtype) {
+        Tensor x = Tensor.of(dtype, EXTREMES, EXTREMES.length);
+        assertClose(read(x.sigmoid()), new double[] {0, TINY, 0.5, 1, 1}, tolerance(dtype), "sigmoid");
+        assertClose(read(x.softplus()), new double[] {0, TINY, LN2, 50, 1e4}, tolerance(dtype), "softplus");
+        assertClose(read(x.logSigmoid()), new double[] {-1e4, -50, -LN2, -TINY, 0}, tolerance(dtype),
+                "logSigmoid");
+    }
+
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void unaryGradientsMatchFiniteDifferences(DType dtype) {
+        for (UnaryOp op : UnaryOp.values()) {
+            Tensor x = Tensor.of(dtype, domain(op), 2, 3);
+            GradientCheck.check(gradientTolerance(dtype), in -> weightedSum(in[0].unary(op)), x);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void stableFunctionGradientsAreFiniteAtExtremes(DType dtype) {
+        for (UnaryOp op : new UnaryOp[] {UnaryOp.SIGMOID, UnaryOp.SOFTPLUS, UnaryOp.LOG_SIGMOID}) {
+            Tensor x = Tensor.of(dtype, EXTREMES, EXTREMES.length).asParameter();
+            x.unary(op).sum().backward();
+            double[] grad = read(x.grad());
+            assertThat(Arrays.stream(grad).allMatch(Double::isFinite)).as("%s gradient %s is finite", op, Arrays.toString(grad)).isTrue();
+            assertNear(grad, map(EXTREMES, v -> derivative(op, v)), gradientTolerance(dtype), op.name());
+        }
+    }
+
+    // ---------------------------------------------------------------- binary operators
+
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void binaryValuesBroadcast(DType dtype) {
+        forEachBroadcastCase((as, bs) -> {
+            Tensor a = sample(dtype, 1, as);
+            Tensor b = sample(dtype, 2, bs);
+            int[] out = Shapes.broadcast(as, bs);
+            String what = Arrays.toString(as) + " with " + Arrays.toString(bs);
+            for (BinaryOp op : BinaryOp.values()) {
+                Tensor y = op == BinaryOp.GREATER ? a.greater(b) : a.binary(op, b);
+                assertThat(y.shape()).as(op + " " + what).containsExactly(out);
+                assertThat(y.dtype()).isEqualTo(dtype);
+                assertClose(read(y), broadcastReference(op, read(a), as, read(b), bs, out), tolerance(dtype),
+                        op + " " + what);
+            }
+        });
+    }
+
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void binaryGradientsMatchFiniteDifferencesForBothOperands(DType dtype) {
+        forEachBroadcastCase((as, bs) -> {
+            for (BinaryOp op : new BinaryOp[] {BinaryOp.ADD, BinaryOp.SUB, BinaryOp.MUL, BinaryOp.DIV}) {
+                GradientCheck.check(gradientTolerance(dtype), in -> weightedSum(in[0].binary(op, in[1])),
+                        sample(dtype, 3, as), sample(dtype, 4, bs));
+            }
+        });
+    }
+
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void scalarOperandsKeepTheTensorsPrecision(DType dtype) {
+        Tensor x = sample(dtype, 5, 2, 2);
+        double[] xs = read(x);
+        assertClose(read(x.add(0.5).mul(3.0).sub(1.0).div(4.0)), map(xs, v -> ((v + 0.5) * 3.0 - 1.0) / 4.0),
+                tolerance(dtype), "chained scalar arithmetic");
+        assertThat(x.mul(3.0).dtype()).isEqualTo(dtype);
+    }
+
+    @Test
+    void mixedPrecisionWidensToFloat64() {
+        Tensor single = Tensor.of(DType.FLOAT32, new double[] {1.0 / 3}, 1);
+        Tensor dbl = Tensor.of(DType.FLOAT64, new double[] {1.0 / 3}, 1);
+        Tensor sum = single.add(dbl);
+        assertThat(sum.dtype()).isEqualTo(DType.FLOAT64);
+        assertThat(read(sum)[0]).isEqualTo((double) (float) (1.0 / 3) + 1.0 / 3);
+    }
+
+    @Test
+    void kernelsMixingPrecisionsComputeInFloat64() {
+        double third = 1.0 / 3;
+        Storage single = be.of(new double[] {third, third}, DType.FLOAT32);
+        Storage dbl = be.of(new double[] {third, third}, DType.FLOAT64);
+        double singleThird = (float) third;
+        for (UnaryOp op : new UnaryOp[] {UnaryOp.EXP, UnaryOp.SQUARE, UnaryOp.SIGMOID}) {
+            Storage gradOfSingle = be.unaryBackward(op, single, be.unary(op, single), dbl);
+            Storage gradOfDouble = be.unaryBackward(op, dbl, be.unary(op, dbl), single);
+            assertThat(gradOfSingle.dtype()).as(op.name()).isEqualTo(DType.FLOAT64);
+            assertThat(gradOfDouble.dtype()).as(op.name()).isEqualTo(DType.FLOAT64);
+            assertClose(be.toDoubleArray(gradOfSingle), new double[] {derivative(op, singleThird) * third,
+                derivative(op, singleThird) * third}, tolerance(DType.FLOAT32), op.name());
+            assertClose(be.toDoubleArray(gradOfDouble), new double[] {derivative(op, third) * singleThird,
+                derivative(op, third) * singleThird}, tolerance(DType.FLOAT64), op.name());
+        }
+        Storage product = be.binary(BinaryOp.MUL, single, new int[] {2}, dbl, new int[] {2}, new int[] {2});
+        assertThat(product.dtype()).isEqualTo(DType.FLOAT64);
+        assertThat(be.toDoubleArray(product)).containsOnly(singleThird * third);
+        Storage matmul = be.matmul(single, false, dbl, false, 1, 2, 1);
+        assertThat(matmul.dtype()).isEqualTo(DType.FLOAT64);
+        assertThat(be.toDoubleArray(matmul)[0]).isCloseTo(2 * singleThird * third, within(1e-15));
+    }
+
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void greaterIsOneOrZeroAndCarriesNoGradient(DType dtype) {
+        Tensor a = Tensor.of(dtype, new double[] {1, 2, 3, -1, 2, 5}, 2, 3).asParameter();
+        Tensor b = Tensor.of(dtype, new double[] {2, 2, 0}, 3);
+        Tensor y = a.greater(b);
+        assertThat(read(y)).containsExactly(0, 0, 1, 0, 0, 1);
+        assertThat(y.requiresGrad()).isFalse();
+        assertThat(y.dtype()).isEqualTo(dtype);
+    }
+
+    // ---------------------------------------------------------------- matrix products
+
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void matmulMatchesNaiveLoopAndFiniteDifferences(DType dtype) {
+        int[][] mkn = {{3, 4, 2}, {1, 3, 1}, {3, 1, 3}, {2, 5, 4}};
+        for (int[] s : mkn) {
+            int m = s[0];
+            int k = s[1];
+            int n = s[2];
+            Tensor a = sample(dtype, 6, m, k);
+            Tensor b = sample(dtype, 7, k, n);
+            Tensor bt = sample(dtype, 8, n, k);
+            String what = m + "x" + k + "x" + n;
+            assertClose(read(a.matmul(b)), naiveMatmul(read(a), false, read(b), false, m, k, n), tolerance(dtype),
+                    "matmul " + what);
+            assertClose(read(a.matmulTransposed(bt)), naiveMatmul(read(a), false, read(bt), true, m, k, n),
+                    tolerance(dtype), "matmulTransposed " + what);
+            GradientCheck.check(gradientTolerance(dtype), in -> weightedSum(in[0].matmul(in[1])), a, b);
+            GradientCheck.check(gradientTolerance(dtype), in -> weightedSum(in[0].matmulTransposed(in[1])), a, bt);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void matmulKernelHonoursEveryTransposeCombination(DType dtype) {
+        int m = 2;
+        int k = 3;
+        int n = 4;
+        for (boolean ta : new boolean[] {false, true}) {
+            for (boolean tb : new boolean[] {false, true}) {
+                Tensor a = ta ? sample(dtype, 9, k, m) : sample(dtype, 9, m, k);
+                Tensor b = tb ? sample(dtype, 10, n, k) : sample(dtype, 10, k, n);
+                Tensor y = Tensor.wrap(be.matmul(a.storage(), ta, b.storage(), tb, m, k, n), m, n);
+                assertClose(read(y), naiveMatmul(read(a), ta, read(b), tb, m, k, n), tolerance(dtype),
+                        "transposeA " + ta + ", transposeB " + tb);
+            }
+        }
+    }
+
+    @Test
+    void matmulPropagatesNaNEvenThroughZeros() {
+        // 0 · NaN is NaN: a kernel that skips zero entries would hide a NaN from the finite checks.
+        Tensor a = Tensor.of(DType.FLOAT64, new double[] {0, 1}, 1, 2);
+        Tensor b = Tensor.of(DType.FLOAT64, new double[] {Double.NaN, 1}, 2, 1);
+        assertThat(a.matmul(b).item()).isNaN();
+        assertThat(a.matmulTransposed(b.reshape(1, 2)).item()).isNaN();
+    }
+
+    // ---------------------------------------------------------------- reductions and shape
+
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void wholeTensorReductions(DType dtype) {
+        Tensor x = sample(dtype, 11, 2, 3, 4);
+        double[] xs = read(x);
+        double total = Arrays.stream(xs).sum();
+        Tensor sum = x.sum();
+        assertThat(sum.shape()).isEmpty();
+        assertClose(read(sum), new double[] {total}, tolerance(dtype), "sum");
+        assertClose(read(x.mean()), new double[] {total / xs.length}, tolerance(dtype), "mean");
+        GradientCheck.check(gradientTolerance(dtype), in -> in[0].sum(), x);
+        GradientCheck.check(gradientTolerance(dtype), in -> in[0].mean(), x);
+    }
+
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void axisReductions(DType dtype) {
+        int[] shape = {2, 3, 4};
+        Tensor x = sample(dtype, 12, shape);
+        double[] xs = read(x);
+        for (int axis : new int[] {0, 1, 2, -1}) {
+            int ax = Shapes.axis(axis, shape.length);
+            Tensor sum = x.sum(axis);
+            assertThat(sum.shape()).as("axis " + axis).containsExactly(Shapes.without(shape, ax));
+            assertClose(read(sum), reduceReference(xs, shape, ax, s -> Arrays.stream(s).sum()), tolerance(dtype),
+                    "sum axis " + axis);
+            assertClose(read(x.mean(axis)), reduceReference(xs, shape, ax, s -> Arrays.stream(s).average().orElseThrow()),
+                    tolerance(dtype), "mean axis " + axis);
+            GradientCheck.check(gradientTolerance(dtype), in -> weightedSum(in[0].sum(axis)), x);
+            GradientCheck.check(gradientTolerance(dtype), in -> weightedSum(in[0].mean(axis)), x);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void logSumExpIsStableForLargeAndInfiniteEntries(DType dtype) {
+        double inf = Double.POSITIVE_INFINITY;
+        double[] values = {
+            1000, 1000, -1,
+            -inf, 0, 1,
+            -1000, -1000, -1001,
+            -inf, -inf, -inf,
+        };
+        int[] shape = {4, 3};
+        Tensor x = Tensor.of(dtype, values, shape);
+        double[] rows = {1000 + LN2, Math.log1p(Math.E), -1000 + Math.log(2 + Math.exp(-1)), -inf};
+        double[] columns = {1000, 1000, 1 + Math.log1p(Math.exp(-2))};
+        assertClose(read(x.logSumExp(1)), rows, tolerance(dtype), "logSumExp rows");
+        assertClose(read(x.logSumExp(-1)), rows, tolerance(dtype), "logSumExp axis -1");
+        assertClose(read(x.logSumExp(0)), columns, tolerance(dtype), "logSumExp columns");
+    }
+
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void logSumExpGradientIsTheSoftmax(DType dtype) {
+        int[] shape = {2, 3, 4};
+        Tensor x = sample(dtype, 13, shape);
+        for (int axis = 0; axis < shape.length; axis++) {
+            int ax = axis;
+            assertClose(read(x.logSumExp(ax)), reduceReference(read(x), shape, ax, BackendConformanceTest::logSumExp),
+                    tolerance(dtype), "logSumExp axis " + ax);
+            GradientCheck.check(gradientTolerance(dtype), in -> weightedSum(in[0].logSumExp(ax)), x);
+        }
+        // An entry of −∞ takes no share of the softmax, and e^100 (beyond float32) does not overflow it.
+        // (At 1000 float32 resolves only 6e-5, too coarse for a gradient tolerance.)
+        Tensor y = Tensor.of(dtype, new double[] {Double.NEGATIVE_INFINITY, 0, 1, 100, 100, -1}, 2, 3)
+                .asParameter();
+        y.logSumExp(1).sum().backward();
+        double e = Math.E;
+        double half = 1 / (2 + Math.exp(-101));
+        assertNear(read(y.grad()), new double[] {0, 1 / (1 + e), e / (1 + e), half, half, Math.exp(-101) * half},
+                gradientTolerance(dtype), "softmax");
+    }
+
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void reshapeAndFlattenKeepRowMajorOrder(DType dtype) {
+        Tensor x = sample(dtype, 14, 2, 3, 2);
+        double[] xs = read(x);
+        Tensor r = x.reshape(3, 4);
+        assertThat(r.shape()).containsExactly(3, 4);
+        assertThat(read(r)).containsExactly(xs);
+        assertThat(x.flatten().shape()).containsExactly(12);
+        assertThat(read(x.flatten())).containsExactly(xs);
+        // Row-major order survives a reshape feeding an axis reduction.
+        assertClose(read(x.reshape(3, 4).sum(1)), reduceReference(xs, new int[] {3, 4}, 1, s -> Arrays.stream(s).sum()),
+                tolerance(dtype), "sum after reshape");
+        GradientCheck.check(gradientTolerance(dtype), in -> weightedSum(in[0].reshape(4, 3).matmul(in[0].reshape(3, 4))), x);
+    }
+
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void gatherPicksFlatElementsAndScattersGradientsBack(DType dtype) {
+        Tensor x = sample(dtype, 15, 2, 3);
+        double[] xs = read(x);
+        int[] index = {5, 0, 0, 3};
+        Tensor picked = x.gather(index);
+        assertThat(picked.shape()).containsExactly(index.length);
+        assertThat(picked.dtype()).isEqualTo(dtype);
+        assertThat(read(picked)).containsExactly(xs[5], xs[0], xs[0], xs[3]);
+        // Element 0 is read twice, so its gradient is the sum of both weights; unread ones get 0.
+        GradientCheck.check(gradientTolerance(dtype), in -> weightedSum(in[0].gather(index)), x);
+        assertThatThrownBy(() -> x.gather(6)).isInstanceOf(IndexOutOfBoundsException.class);
+    }
+
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void castingRoundsAndSendsGradientsBackInTheSourcePrecision(DType dtype) {
+        DType other = dtype == DType.FLOAT32 ? DType.FLOAT64 : DType.FLOAT32;
+        double[] values = {1.0 / 3, 0.1, -2.5e-3, 1 + 1e-12};
+        Tensor x = Tensor.of(dtype, values, 4).asParameter();
+        Tensor y = x.to(other);
+        assertThat(y.dtype()).isEqualTo(other);
+        assertThat(read(y)).containsExactly(round(read(x), other));
+        assertThat(x.to(dtype)).isSameAs(x);
+        weightedSum(y).backward();
+        assertThat(x.grad().dtype()).isEqualTo(dtype);
+        assertThat(read(x.grad())).containsExactly(round(weights(4), dtype));
+    }
+
+    // ---------------------------------------------------------------- precision
+
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void valuesCarryTheirDTypesPrecision(DType dtype) {
+        double[] values = {0.1, 1.0 / 3, 1 + 1e-12, 3.0e-45};
+        Tensor x = Tensor.of(dtype, values, 4);
+        assertThat(x.dtype()).isEqualTo(dtype);
+        assertThat(read(x)).containsExactly(round(values, dtype));
+        double[] xs = read(x);
+        double[] squares = read(x.mul(x));
+        double[] sums = read(x.add(x.mul(2.0)));
+        for (int i = 0; i < xs.length; i++) {
+            double exactSquare = round(xs[i] * xs[i], dtype);
+            assertThat(squares[i]).as("square %s", xs[i]).isCloseTo(exactSquare, within(ulp(exactSquare, dtype)));
+            double exactTriple = round(3 * xs[i], dtype);
+            assertThat(sums[i]).as("triple %s", xs[i]).isCloseTo(exactTriple, within(ulp(exactTriple, dtype)));
+        }
+        assertThat(read(Tensor.full(dtype, 0.1, 2, 2))).containsOnly(round(0.1, dtype));
+        assertThat(read(Tensor.zeros(dtype, 3))).containsOnly(0.0);
+    }
+
+    // ---------------------------------------------------------------- gradient accumulation
+
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void gradientsOfATensorUsedTwiceAddUp(DType dtype) {
+        Tensor x = Tensor.of(dtype, new double[] {1.5, -2, 3}, 3).asParameter();
+        x.mul(x).sum().backward();
+        assertThat(read(x.grad())).containsExactly(3, -4, 6);
+        x.zeroGrad();
+        x.add(x).sum().backward();
+        assertThat(read(x.grad())).containsExactly(2, 2, 2);
+        GradientCheck.check(gradientTolerance(dtype), in -> weightedSum(in[0].mul(in[0]).add(in[0].exp().mul(in[0]))), x);
+    }
+
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void gradientsAccumulateAcrossBackwardCallsUntilCleared(DType dtype) {
+        Tensor x = Tensor.of(dtype, new double[] {1, 2}, 2).asParameter();
+        Tensor w = Tensor.of(dtype, new double[] {3, -1}, 2);
+        x.mul(w).sum().backward();
+        x.mul(w).sum().backward();
+        assertThat(read(x.grad())).containsExactly(6, -2);
+        x.zeroGrad();
+        assertThat(x.grad()).isNull();
+        x.mul(w).sum().backward();
+        assertThat(read(x.grad())).containsExactly(3, -1);
+    }
+
+    // ---------------------------------------------------------------- in-place kernels
+
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void inPlaceKernelsUpdateTheirTarget(DType dtype) {
+        Tensor y = Tensor.of(dtype, new double[] {1, 2, 3, 4}, 2, 2).asParameter();
+        Tensor x = Tensor.of(dtype, new double[] {0.5, -0.25, 2, 0.25}, 2, 2);
+
+        assertThat(y.addInPlace(x, 2)).isSameAs(y);
+        assertThat(read(y)).containsExactly(2, 1.5, 7, 4.5);
+
+        y.scaleInPlace(-0.5);
+        assertThat(read(y)).containsExactly(-1, -0.75, -3.5, -2.25);
+
+        y.addcmulInPlace(x, Tensor.of(dtype, new double[] {2, 3, 0.5, 4}, 2, 2), 2);
+        assertThat(read(y)).containsExactly(1, -2.25, -1.5, -0.25);
+
+        // a / (sqrt(b)·2 + 0.5) is 2 everywhere.
+        Tensor a = Tensor.of(dtype, new double[] {9, 13, 17, 3}, 2, 2);
+        Tensor b = Tensor.of(dtype, new double[] {4, 9, 16, 0.25}, 2, 2);
+        y.addcdivSqrtInPlace(a, b, 2, 0.5, -1);
+        assertThat(read(y)).containsExactly(-1, -4.25, -3.5, -2.25);
+
+        double[] thirds = {1.0 / 3, 2.0 / 3, -1.0 / 3, 4.0 / 3};
+        y.copyInPlace(Tensor.of(DType.FLOAT64, thirds, 4));
+        assertThat(read(y)).containsExactly(round(thirds, dtype));
+        assertThat(read(x)).as("operands are left alone").containsExactly(0.5, -0.25, 2, 0.25);
+    }
+
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void adamStyleUpdateMatchesDoubleArithmetic(DType dtype) {
+        double[] target = {0.3, -0.7, 1.1};
+        double[] m = {0.01, -0.2, 0.05};
+        double[] v = {1e-4, 0.04, 2.5e-3};
+        Tensor y = Tensor.of(dtype, target, 3).asParameter();
+        Tensor mt = Tensor.of(dtype, m, 3);
+        Tensor vt = Tensor.of(dtype, v, 3);
+        double scale = 1 / Math.sqrt(1 - 0.999);
+        y.addcdivSqrtInPlace(mt, vt, scale, 1e-8, -1e-3);
+        double[] ys = read(Tensor.of(dtype, target, 3));
+        double[] ms = read(mt);
+        double[] vs = read(vt);
+        double[] expected = new double[3];
+        for (int i = 0; i < 3; i++) {
+            expected[i] = ys[i] - 1e-3 * ms[i] / (Math.sqrt(vs[i]) * scale + 1e-8);
+        }
+        assertClose(read(y), expected, tolerance(dtype), "addcdivSqrtInPlace");
+    }
+
+    @Test
+    void inPlaceUpdatesOfGraphResultsAreRefused() {
+        Tensor x = Tensor.of(DType.FLOAT64, new double[] {1, 2}, 2).asParameter();
+        assertThatThrownBy(() -> x.exp().scaleInPlace(2)).isInstanceOf(IllegalStateException.class);
+    }
+
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void allFiniteSpotsNaNAndInfinities(DType dtype) {
+        double huge = dtype == DType.FLOAT32 ? 3e38 : 1e308;
+        assertThat(Tensor.of(dtype, new double[] {huge, huge, -huge}, 3).allFinite()).isTrue();
+        for (double bad : new double[] {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY}) {
+            assertThat(Tensor.of(dtype, new double[] {1, bad, 2}, 3).allFinite()).as("with %s", bad).isFalse();
+        }
+        assertThat(Tensor.of(dtype, new double[] {-1}, 1).log().allFinite()).isFalse();
+    }
+
+    // ---------------------------------------------------------------- errors
+
+    @Test
+    void mismatchedShapesAreRejectedNamingTheShapes() {
+        Tensor a = Tensor.of(DType.FLOAT64, new double[6], 2, 3);
+        Tensor b = Tensor.of(DType.FLOAT64, new double[4], 4);
+        assertThatThrownBy(() -> a.add(b)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContainingAll("[2, 3]", "[4]");
+        assertThatThrownBy(() -> a.greater(b)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContainingAll("[2, 3]", "[4]");
+        assertThatThrownBy(() -> a.matmul(a)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("[2, 3]");
+        assertThatThrownBy(() -> a.matmulTransposed(b.reshape(2, 2))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContainingAll("[2, 3]", "[2, 2]");
+        assertThatThrownBy(() -> a.reshape(4, 2)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContainingAll("[2, 3]", "[4, 2]");
+        assertThatThrownBy(() -> a.asParameter().addInPlace(b, 1)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void storageOfAnotherBackendIsRefused() {
+        Storage foreign = new betalab.api.tensor.jvm.JvmBackend().of(new double[] {1, 2}, DType.FLOAT64);
+        assertThatThrownBy(() -> be.unary(UnaryOp.EXP, foreign)).isInstanceOf(IllegalArgumentException.class);
+        Tensor mine = Tensor.of(DType.FLOAT64, new double[] {1, 2}, 2);
+        assertThatThrownBy(() -> mine.add(Tensor.wrap(foreign, 2))).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void tensorsAreMadeOnTheBackendUnderTest() {
+        Tensor x = Tensor.vector(1, 2, 3);
+        assertThat(x.backend()).isSameAs(be);
+        assertThat(x.dtype()).isEqualTo(DType.FLOAT32);
+        assertThat(x.storage().size()).isEqualTo(3);
+        assertThat(be.name()).isNotBlank();
+    }
+
+    // ---------------------------------------------------------------- references
+
+    private static double[] domain(UnaryOp op) {
+        return op == UnaryOp.LOG || op == UnaryOp.SQRT ? POSITIVE_POINTS : MIXED_POINTS;
+    }
+
+    private static double value(UnaryOp op, double x) {
+        return switch (op) {
+            case NEG -> -x;
+            case EXP -> Math.exp(x);
+            case LOG -> Math.log(x);
+            case SQRT -> Math.sqrt(x);
+            case ABS -> Math.abs(x);
+            case SQUARE -> x * x;
+            case RELU -> Math.max(x, 0);
+            case SIGMOID -> x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
+            case TANH -> Math.tanh(x);
+            case SOFTPLUS -> Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
+            case LOG_SIGMOID -> Math.min(x, 0) - Math.log1p(Math.exp(-Math.abs(x)));
+        };
+    }
+
+    private static double derivative(UnaryOp op, double x) {
+        return switch (op) {
+            case NEG -> -1;
+            case EXP -> Math.exp(x);
+            case LOG -> 1 / x;
+            case SQRT -> 0.5 / Math.sqrt(x);
+            case ABS -> Math.signum(x);
+            case SQUARE -> 2 * x;
+            case RELU -> x > 0 ? 1 : 0;
+            case SIGMOID -> value(UnaryOp.SIGMOID, x) * value(UnaryOp.SIGMOID, -x);
+            case TANH -> 1 - Math.tanh(x) * Math.tanh(x);
+            case SOFTPLUS -> value(UnaryOp.SIGMOID, x);
+            case LOG_SIGMOID -> value(UnaryOp.SIGMOID, -x);
+        };
+    }
+
+    private static double[] broadcastReference(BinaryOp op, double[] a, int[] as, double[] b, int[] bs, int[] out) {
+        double[] y = new double[Shapes.size(out)];
+        for (int i = 0; i < y.length; i++) {
+            double u = a[sourceIndex(i, out, as)];
+            double v = b[sourceIndex(i, out, bs)];
+            y[i] = switch (op) {
+                case ADD -> u + v;
+                case SUB -> u - v;
+                case MUL -> u * v;
+                case DIV -> u / v;
+                case GREATER -> u > v ? 1 : 0;
+            };
+        }
+        return y;
+    }
+
+    /** The element of a tensor of {@code shape} that lands on flat index {@code i} of {@code out}. */
+    private static int sourceIndex(int i, int[] out, int[] shape) {
+        int index = 0;
+        int stride = 1;
+        for (int d = out.length - 1, s = shape.length - 1; d >= 0; d--, s--) {
+            int coordinate = i % out[d];
+            i /= out[d];
+            if (s >= 0) {
+                index += (shape[s] == 1 ? 0 : coordinate) * stride;
+                stride *= shape[s];
+            }
+        }
+        return index;
+    }
+
+    private static double[] naiveMatmul(double[] a, boolean ta, double[] b, boolean tb, int m, int k, int n) {
+        double[] y = new double[m * n];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                double s = 0;
+                for (int p = 0; p < k; p++) {
+                    s += (ta ? a[p * m + i] : a[i * k + p]) * (tb ? b[j * k + p] : b[p * n + j]);
+                }
+                y[i * n + j] = s;
+            }
+        }
+        return y;
+    }
+
+    /** Applies {@code f} to every slice along {@code axis}, in row-major order of the remaining axes. */
+    private static double[] reduceReference(double[] x, int[] shape, int axis, ToDoubleFunction<double[]> f) {
+        int len = shape[axis];
+        int inner = 1;
+        for (int d = axis + 1; d < shape.length; d++) {
+            inner *= shape[d];
+        }
+        int outer = x.length / (len * inner);
+        double[] y = new double[outer * inner];
+        for (int o = 0; o < outer; o++) {
+            for (int i = 0; i < inner; i++) {
+                double[] slice = new double[len];
+                for (int j = 0; j < len; j++) {
+                    slice[j] = x[(o * len + j) * inner + i];
+                }
+                y[o * inner + i] = f.applyAsDouble(slice);
+            }
+        }
+        return y;
+    }
+
+    private static double logSumExp(double[] slice) {
+        double max = Arrays.stream(slice).max().orElseThrow();
+        return max + Math.log(Arrays.stream(slice).map(v -> Math.exp(v - max)).sum());
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    /** Relative accuracy asked of values: a few float32 ulps, or double precision less a few digits. */
+    private static double tolerance(DType dtype) {
+        return dtype == DType.FLOAT32 ? 2e-6 : 1e-12;
+    }
+
+    /** Float32 autodiff against float64 finite differences; float64 against the checker's default. */
+    private static double gradientTolerance(DType dtype) {
+        return dtype == DType.FLOAT32 ? 1e-5 : GradientCheck.FLOAT64_TOLERANCE;
+    }
+
+    /** The tensor's values, after checking that float32 ones are float-representable. */
+    private static double[] read(Tensor t) {
+        double[] v = t.toDoubleArray();
+        assertThat(v).hasSize(Shapes.size(t.shape()));
+        if (t.dtype() == DType.FLOAT32) {
+            for (double d : v) {
+                assertThat(Double.isNaN(d) || (double) (float) d == d).as("%s is a float", d).isTrue();
+            }
+        }
+        return v;
+    }
+
+    /** Relative closeness; infinities and NaN must match exactly, and an expected 0 means ±0. */
+    private static void assertClose(double[] actual, double[] expected, double relative, String what) {
+        assertThat(actual).as(what).hasSameSizeAs(expected);
+        for (int i = 0; i < expected.length; i++) {
+            String at = what + " [" + i + "]";
+            if (!Double.isFinite(expected[i])) {
+                assertThat(actual[i]).as(at).isEqualTo(expected[i]);
+            } else {
+                assertThat(actual[i]).as(at).isCloseTo(expected[i], within(relative * Math.abs(expected[i])));
+            }
+        }
+    }
+
+    /** Closeness relative to max(1, |expected|): the measure for gradients, which may cancel to near 0. */
+    private static void assertNear(double[] actual, double[] expected, double tolerance, String what) {
+        assertThat(actual).as(what).hasSameSizeAs(expected);
+        for (int i = 0; i < expected.length; i++) {
+            assertThat(actual[i]).as(what + " [" + i + "]")
+                    .isCloseTo(expected[i], within(tolerance * Math.max(1, Math.abs(expected[i]))));
+        }
+    }
+
+    /** A loss that weights each element differently, so a gradient sent to the wrong element shows. */
+    private static Tensor weightedSum(Tensor y) {
+        return y.mul(Tensor.of(y.dtype(), weights(y.size()), y.shape())).sum();
+    }
+
+    private static double[] weights(int n) {
+        double[] w = new double[n];
+        for (int i = 0; i < n; i++) {
+            w[i] = 0.25 * ((i * 5) % 9 - 4) + (i % 2 == 0 ? 0.125 : -0.375);
+        }
+        return w;
+    }
+
+    /** Deterministic values of magnitude 0.2 to 2 (never near 0, so they can divide). */
+    private static Tensor sample(DType dtype, int seed, int... shape) {
+        double[] v = new double[Shapes.size(shape)];
+        for (int i = 0; i < v.length; i++) {
+            double s = Math.sin(1.3 * i + 0.7 * seed);
+            v[i] = Math.copySign(0.2 + 1.8 * Math.abs(s), s);
+        }
+        return Tensor.of(dtype, v, shape);
+    }
+
+    private static void forEachBroadcastCase(BiConsumer<int[], int[]> test) {
+        for (int[][] c : BROADCAST_CASES) {
+            test.accept(c[0], c[1]);
+            test.accept(c[1], c[0]);
+        }
+    }
+
+    private static double[] map(double[] x, DoubleUnaryOperator f) {
+        return Arrays.stream(x).map(f).toArray();
+    }
+
+    private static double round(double v, DType dtype) {
+        return dtype == DType.FLOAT32 ? (float) v : v;
+    }
+
+    private static double[] round(double[] v, DType dtype) {
+        return map(v, d -> round(d, dtype));
+    }
+
+    private static double ulp(double v, DType dtype) {
+        return dtype == DType.FLOAT32 ? Math.ulp((float) v) : Math.ulp(v);
+    }
+}
