@@ -34,7 +34,7 @@ final class ListCommand implements Callable<Integer> {
     private static void section(PrintWriter out, String title, Map<String, ? extends Component> components) {
         out.println(title + ":");
         components.forEach((name, c) -> {
-            out.printf(Locale.ROOT, "  %-14s %s   [%s]%n", name, c.description(), source(c));
+            out.printf(Locale.ROOT, "  %-14s %s   [%s]%n", name, c.description(), c.source());
             for (Knob k : c.knobs()) {
                 String range = k.range().isEmpty() ? "" : "; " + k.range();
                 out.printf(Locale.ROOT, "      %-14s %s (default %s%s)%n", k.name(), k.description(),
@@ -42,10 +42,5 @@ final class ListCommand implements Callable<Integer> {
             }
         });
         out.println();
-    }
-
-    private static String source(Object component) {
-        Module m = component.getClass().getModule();
-        return m.isNamed() ? m.getName() : "class path";
     }
 }

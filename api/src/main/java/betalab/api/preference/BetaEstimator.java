@@ -52,7 +52,13 @@ public interface BetaEstimator {
 
         /** A provider from its description, its knobs and how it builds the estimator from them. */
         static Provider of(String description, List<Knob> knobs, BiFunction<Settings, Context, BetaEstimator> factory) {
+            Class<?> caller = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE).getCallerClass();
             return new Provider() {
+                @Override
+                public Class<?> origin() {
+                    return caller;
+                }
+
                 @Override
                 public String description() {
                     return description;

@@ -22,7 +22,13 @@ public interface PreferenceLoss {
 
         /** A provider from its description, its knobs and how it builds the loss from them. */
         static Provider of(String description, List<Knob> knobs, Function<Settings, PreferenceLoss> factory) {
+            Class<?> caller = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE).getCallerClass();
             return new Provider() {
+                @Override
+                public Class<?> origin() {
+                    return caller;
+                }
+
                 @Override
                 public String description() {
                     return description;

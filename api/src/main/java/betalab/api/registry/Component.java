@@ -9,4 +9,19 @@ public interface Component {
     default List<Knob> knobs() {
         return List.of();
     }
+
+    /** The class that defined this component: where {@code betalab list} and provenance say it came from. */
+    default Class<?> origin() {
+        return getClass();
+    }
+
+    /** The named module, or else the jar or folder, that {@link #origin()} was loaded from. */
+    default String source() {
+        Module module = origin().getModule();
+        if (module.isNamed()) {
+            return module.getName();
+        }
+        var codeSource = origin().getProtectionDomain().getCodeSource();
+        return codeSource == null ? "unknown" : codeSource.getLocation().getPath();
+    }
 }
