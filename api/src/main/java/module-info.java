@@ -7,11 +7,13 @@ module betalab.api {
     requires transitive jakarta.inject;
     requires org.slf4j;
 
+    exports betalab.api;
     exports betalab.api.tensor;
     exports betalab.api.nn;
     exports betalab.api.random;
     exports betalab.api.preference;
     exports betalab.api.optim;
+    exports betalab.api.policy;
     exports betalab.api.registry;
 
     uses betalab.api.tensor.TensorBackend;

@@ -1,10 +1,13 @@
 package betalab.optim;
 
+import betalab.api.Stateful;
 import betalab.api.optim.Optimizer;
 import betalab.api.registry.Knob;
 import betalab.api.registry.Settings;
 import betalab.api.tensor.Tensor;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Adam (Kingma and Ba 2015) and AdamW (Loshchilov and Hutter 2019), step for step as
@@ -30,9 +33,9 @@ public final class Adam extends ParameterOptimizer {
         Tensor decayed;
         int step;
 
-        State(Tensor p) {
-            m = p.zerosLike();
-            v = p.zerosLike();
+        State(Tensor m, Tensor v) {
+            this.m = m;
+            this.v = v;
         }
     }
 
@@ -50,7 +53,7 @@ public final class Adam extends ParameterOptimizer {
     @Override
     void update(int i, Tensor p, Tensor grad) {
         if (states[i] == null) {
-            states[i] = new State(p);
+            states[i] = new State(p.zerosLike(), p.zerosLike());
         }
         State s = states[i];
         s.step++;
@@ -70,6 +73,32 @@ public final class Adam extends ParameterOptimizer {
         double biasCorrection1 = 1 - Math.pow(beta1, s.step);
         double biasCorrection2 = 1 - Math.pow(beta2, s.step);
         p.addcdivSqrtInPlace(s.m, s.v, 1 / Math.sqrt(biasCorrection2), eps, -lr / biasCorrection1);
+    }
+
+    /** Per stepped parameter i: "i.exp_avg", "i.exp_avg_sq" and "i.step", as torch names them. */
+    @Override
+    public Map<String, double[]> state() {
+        Map<String, double[]> state = new LinkedHashMap<>();
+        for (int i = 0; i < states.length; i++) {
+            if (states[i] != null) {
+                state.put(i + ".exp_avg", states[i].m.toDoubleArray());
+                state.put(i + ".exp_avg_sq", states[i].v.toDoubleArray());
+                state.put(i + ".step", new double[] {states[i].step});
+            }
+        }
+        return state;
+    }
+
+    @Override
+    public void loadState(Map<String, double[]> state) {
+        for (int i = 0; i < states.length; i++) {
+            if (!state.containsKey(i + ".step")) {
+                states[i] = null;
+                continue;
+            }
+            states[i] = new State(restored(state, i, "exp_avg"), restored(state, i, "exp_avg_sq"));
+            states[i].step = (int) Stateful.entry(state, i + ".step", 1)[0];
+        }
     }
 
     /** Binds "adam" or, decoupled, "adamw". */

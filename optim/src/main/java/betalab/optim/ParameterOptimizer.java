@@ -1,8 +1,10 @@
 package betalab.optim;
 
+import betalab.api.Stateful;
 import betalab.api.optim.Optimizer;
 import betalab.api.tensor.Tensor;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What the optimizers here share with {@code torch.optim.Optimizer}: a fixed parameter list, an
@@ -20,6 +22,16 @@ abstract class ParameterOptimizer implements Optimizer {
 
     int parameterCount() {
         return parameters.size();
+    }
+
+    Tensor parameter(int index) {
+        return parameters.get(index);
+    }
+
+    /** A zero tensor like parameter {@code index}, holding the saved entry {@code name}. */
+    Tensor restored(Map<String, double[]> state, int index, String name) {
+        Tensor p = parameters.get(index);
+        return p.zerosLike().copyInPlace(Stateful.entry(state, index + "." + name, p.size()));
     }
 
     /** Updates parameter {@code index} in place from its gradient, which must not be written. */

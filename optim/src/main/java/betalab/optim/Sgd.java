@@ -4,7 +4,9 @@ import betalab.api.optim.Optimizer;
 import betalab.api.registry.Knob;
 import betalab.api.registry.Settings;
 import betalab.api.tensor.Tensor;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Stochastic gradient descent with optional momentum, dampening, Nesterov momentum and L2 weight
@@ -66,6 +68,25 @@ public final class Sgd extends ParameterOptimizer {
             }
         }
         p.addInPlace(d, -lr);
+    }
+
+    /** Per parameter i with momentum: "i.momentum_buffer", as torch names it. */
+    @Override
+    public Map<String, double[]> state() {
+        Map<String, double[]> state = new LinkedHashMap<>();
+        for (int i = 0; i < buffers.length; i++) {
+            if (buffers[i] != null) {
+                state.put(i + ".momentum_buffer", buffers[i].toDoubleArray());
+            }
+        }
+        return state;
+    }
+
+    @Override
+    public void loadState(Map<String, double[]> state) {
+        for (int i = 0; i < buffers.length; i++) {
+            buffers[i] = state.containsKey(i + ".momentum_buffer") ? restored(state, i, "momentum_buffer") : null;
+        }
     }
 
     private Tensor scratch(int i, Tensor p) {

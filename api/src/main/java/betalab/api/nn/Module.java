@@ -1,5 +1,6 @@
 package betalab.api.nn;
 
+import betalab.api.Stateful;
 import betalab.api.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -12,7 +13,7 @@ import java.util.Map;
  * register parameters and child modules in their constructor and write the forward computation;
  * gradients come from {@link Tensor#backward()}.
  */
-public abstract class Module {
+public abstract class Module implements Stateful {
     private final Map<String, Tensor> parameters = new LinkedHashMap<>();
     private final Map<String, Module> children = new LinkedHashMap<>();
 
@@ -47,5 +48,18 @@ public abstract class Module {
 
     public final void zeroGrad() {
         parameters().forEach(Tensor::zeroGrad);
+    }
+
+    /** Every parameter's values, by path. Subclasses with running statistics add theirs. */
+    @Override
+    public Map<String, double[]> state() {
+        Map<String, double[]> state = new LinkedHashMap<>();
+        namedParameters().forEach((name, p) -> state.put(name, p.toDoubleArray()));
+        return state;
+    }
+
+    @Override
+    public void loadState(Map<String, double[]> state) {
+        namedParameters().forEach((name, p) -> p.copyInPlace(Stateful.entry(state, name, p.size())));
     }
 }

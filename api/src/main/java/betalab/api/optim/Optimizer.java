@@ -1,12 +1,16 @@
 package betalab.api.optim;
 
+import betalab.api.Stateful;
 import betalab.api.registry.Component;
 import betalab.api.registry.Settings;
 import betalab.api.tensor.Tensor;
 import java.util.List;
 
-/** Updates parameters from their accumulated gradients, as {@code torch.optim.Optimizer}. */
-public interface Optimizer {
+/**
+ * Updates parameters from their accumulated gradients, as {@code torch.optim.Optimizer}; its state
+ * (moments, step counts) is what a checkpoint saves.
+ */
+public interface Optimizer extends Stateful {
 
     /** One update of every parameter that has a gradient. */
     void step();

@@ -1,12 +1,15 @@
 package betalab.api.preference;
 
+import betalab.api.Stateful;
 import betalab.api.random.Rng;
 import betalab.api.registry.Component;
 import betalab.api.registry.Knob;
 import betalab.api.registry.Settings;
 import betalab.api.tensor.DType;
 import betalab.api.tensor.Tensor;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.BiFunction;
 
 /**
@@ -14,7 +17,7 @@ import java.util.function.BiFunction;
  * parameters trained by the loss's gradient through the β it returns. A new scheme usually writes
  * {@link #beta} only.
  */
-public interface BetaEstimator {
+public interface BetaEstimator extends Stateful {
 
     /** β of each pair, shape [n], every element &gt; 0. Has no side effects (evaluation uses it). */
     Tensor beta(PreferenceBatch batch);
@@ -30,6 +33,26 @@ public interface BetaEstimator {
     /** Trainable parameters (none for a fixed β). */
     default List<Tensor> parameters() {
         return List.of();
+    }
+
+    /** The parameters' values by position; a {@code Module} names them by path instead. */
+    @Override
+    default Map<String, double[]> state() {
+        Map<String, double[]> state = new LinkedHashMap<>();
+        List<Tensor> parameters = parameters();
+        for (int i = 0; i < parameters.size(); i++) {
+            state.put("parameter" + i, parameters.get(i).toDoubleArray());
+        }
+        return state;
+    }
+
+    @Override
+    default void loadState(Map<String, double[]> state) {
+        List<Tensor> parameters = parameters();
+        for (int i = 0; i < parameters.size(); i++) {
+            Tensor p = parameters.get(i);
+            p.copyInPlace(Stateful.entry(state, "parameter" + i, p.size()));
+        }
     }
 
     /**

@@ -1,11 +1,14 @@
 package betalab.api.random;
 
+import betalab.api.Stateful;
+
 /**
  * A source of random numbers for data and initial weights. Two kinds: {@link TorchRng} draws
  * exactly what PyTorch's CPU generator draws for float32 tensors, so runs can be compared with
- * PyTorch scripts value for value; {@link JavaRng} is the JDK's splittable generator.
+ * PyTorch scripts value for value; {@link JavaRng} is SplitMix64, the JDK's splittable generator's
+ * algorithm. Both save and restore their position exactly.
  */
-public interface Rng {
+public interface Rng extends Stateful {
 
     /** n values uniform in [from, to), as {@code torch.empty(n).uniform_(from, to)}. */
     double[] uniform(int n, double from, double to);

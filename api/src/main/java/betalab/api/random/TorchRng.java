@@ -1,5 +1,8 @@
 package betalab.api.random;
 
+import betalab.api.Stateful;
+import java.util.Map;
+
 /**
  * PyTorch's CPU generator, reproduced: MT19937 seeded as {@code torch.manual_seed(seed)}, float32
  * uniforms from one 32-bit draw each, and normals by PyTorch's two Box–Muller paths (blocks of 16
@@ -19,6 +22,28 @@ public final class TorchRng implements Rng {
             int prev = state[i - 1];
             state[i] = 1812433253 * (prev ^ (prev >>> 30)) + i;
         }
+    }
+
+    /** "mt": the 624 state words, the position in them, and a cached normal (NaN if none). */
+    @Override
+    public Map<String, double[]> state() {
+        double[] saved = new double[N + 2];
+        for (int i = 0; i < N; i++) {
+            saved[i] = state[i];
+        }
+        saved[N] = next;
+        saved[N + 1] = cachedNormal;
+        return Map.of("mt", saved);
+    }
+
+    @Override
+    public void loadState(Map<String, double[]> saved) {
+        double[] mt = Stateful.entry(saved, "mt", N + 2);
+        for (int i = 0; i < N; i++) {
+            state[i] = (int) mt[i];
+        }
+        next = (int) mt[N];
+        cachedNormal = mt[N + 1];
     }
 
     /** The next 32-bit output of MT19937, as an unsigned value. */

@@ -1,6 +1,7 @@
 package betalab.api.registry;
 
 import betalab.api.optim.Optimizer;
+import betalab.api.policy.Policy;
 import betalab.api.preference.BetaEstimator;
 import betalab.api.preference.PreferenceLoss;
 import betalab.api.preference.PreferenceObjective;
@@ -29,11 +30,16 @@ public final class Extensions {
         return MapBinder.newMapBinder(binder, String.class, Optimizer.Provider.class);
     }
 
+    public static MapBinder<String, Policy.Provider> policies(Binder binder) {
+        return MapBinder.newMapBinder(binder, String.class, Policy.Provider.class);
+    }
+
     /** Declares every extension point, so a registry can be built from any subset of extensions. */
     static void declareExtensionPoints(Binder binder) {
         losses(binder);
         betaEstimators(binder);
         optimizers(binder);
+        policies(binder);
         OptionalBinder.newOptionalBinder(binder, PreferenceObjective.Assembler.class);
     }
 

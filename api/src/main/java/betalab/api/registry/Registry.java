@@ -1,6 +1,7 @@
 package betalab.api.registry;
 
 import betalab.api.optim.Optimizer;
+import betalab.api.policy.Policy;
 import betalab.api.preference.BetaEstimator;
 import betalab.api.preference.BetaOptions;
 import betalab.api.preference.PreferenceLoss;
@@ -9,6 +10,8 @@ import betalab.api.tensor.Tensor;
 import com.google.inject.Guice;
 import com.google.inject.Module;
 import jakarta.inject.Inject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -22,18 +25,22 @@ import java.util.TreeMap;
  * by name, with knob values checked against what the implementation declares.
  */
 public final class Registry {
+    private static final Logger LOG = LoggerFactory.getLogger(Registry.class);
     private final SortedMap<String, PreferenceLoss.Provider> losses;
     private final SortedMap<String, BetaEstimator.Provider> betaEstimators;
     private final SortedMap<String, Optimizer.Provider> optimizers;
+    private final SortedMap<String, Policy.Provider> policies;
     private final Optional<PreferenceObjective.Assembler> assembler;
     private List<String> extensions = List.of();
 
     @Inject
     public Registry(Map<String, PreferenceLoss.Provider> losses, Map<String, BetaEstimator.Provider> betaEstimators,
-                    Map<String, Optimizer.Provider> optimizers, Optional<PreferenceObjective.Assembler> assembler) {
+                    Map<String, Optimizer.Provider> optimizers, Map<String, Policy.Provider> policies,
+                    Optional<PreferenceObjective.Assembler> assembler) {
         this.losses = Collections.unmodifiableSortedMap(new TreeMap<>(losses));
         this.betaEstimators = Collections.unmodifiableSortedMap(new TreeMap<>(betaEstimators));
         this.optimizers = Collections.unmodifiableSortedMap(new TreeMap<>(optimizers));
+        this.policies = Collections.unmodifiableSortedMap(new TreeMap<>(policies));
         this.assembler = assembler;
     }
 
@@ -49,6 +56,7 @@ public final class Registry {
         all.addAll(modules);
         Registry registry = Guice.createInjector(all).getInstance(Registry.class);
         registry.extensions = modules.stream().map(m -> m.getClass().getName()).toList();
+        LOG.info("extensions loaded: {}", String.join(", ", registry.extensions));
         return registry;
     }
 
@@ -76,6 +84,11 @@ public final class Registry {
         return p.create(Settings.resolve("optimizer '" + name + "'", p.knobs(), knobs), parameters);
     }
 
+    public Policy policy(String name, Map<String, ?> knobs, Policy.Context context) {
+        Policy.Provider p = find("policy", policies, name);
+        return p.create(Settings.resolve("policy '" + name + "'", p.knobs(), knobs), context);
+    }
+
     public PreferenceObjective objective(BetaEstimator beta, PreferenceLoss loss) {
         return assembler.orElseThrow(() -> new IllegalStateException(
                 "no extension binds PreferenceObjective.Assembler (betalab-loss does); is it on the path?"))
@@ -92,6 +105,10 @@ public final class Registry {
 
     public SortedMap<String, Optimizer.Provider> optimizers() {
         return optimizers;
+    }
+
+    public SortedMap<String, Policy.Provider> policies() {
+        return policies;
     }
 
     /** Class names of the Guice modules this registry was built from, in load order. */

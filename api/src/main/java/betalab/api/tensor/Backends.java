@@ -5,6 +5,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.ServiceLoader;
 import java.util.stream.Collectors;
+import org.slf4j.LoggerFactory;
 
 /**
  * Finds tensor backends through {@link ServiceLoader}. The default is the one named by the system
@@ -47,6 +48,7 @@ public final class Backends {
                                 + "its JVM backend in module-info and META-INF/services; is it on the path?");
                     }
                     current = asked != null ? named(asked) : all.get(0);
+                    LoggerFactory.getLogger(Backends.class).info("tensor backend: {}", current.name());
                 }
                 b = current;
             }
@@ -57,5 +59,6 @@ public final class Backends {
     /** Makes new tensors use this backend from now on. */
     public static void use(TensorBackend backend) {
         current = backend;
+        LoggerFactory.getLogger(Backends.class).info("tensor backend: {}", backend.name());
     }
 }

@@ -449,6 +449,11 @@ public final class Tensor {
         return this;
     }
 
+    /** this ← values, given flat in row-major order (restoring a checkpoint). */
+    public Tensor copyInPlace(double[] values) {
+        return copyInPlace(wrap(backend().of(values, dtype()), values.length));
+    }
+
     private void checkInPlace(Tensor operand) {
         if (backward != null) {
             throw new IllegalStateException("in-place update of a tensor computed by the graph");
