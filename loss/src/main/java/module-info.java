@@ -1,6 +1,7 @@
 /** Preference losses and the objective that joins a β scheme to a loss. Sees only the api. */
 module betalab.loss {
-    requires betalab.api;
+    // Transitive: the public types here (PreferenceLoss, Extension, Guice's Provider) come from the api.
+    requires transitive betalab.api;
 
     exports betalab.loss;
 

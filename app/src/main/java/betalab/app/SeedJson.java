@@ -1,5 +1,6 @@
 package betalab.app;
 
+import betalab.experiments.Provenance;
 import betalab.experiments.seed.SeedConfig;
 import betalab.experiments.seed.SeedResult;
 import java.util.LinkedHashMap;
@@ -30,7 +31,7 @@ final class SeedJson {
         config.put("loss", c.loss());
         config.put("optimizer", c.optimizer());
         json.put("config", config);
-        json.put("provenance", Provenance.of(r.backend(), r.extensions()));
+        json.put("provenance", Provenance.of(r.extensions()));
         return json;
     }
 }

@@ -1,17 +1,13 @@
 package betalab.app;
 
+import betalab.experiments.Provenance;
 import picocli.CommandLine.IVersionProvider;
 
-/** The version from the jar's manifest (set by the build). */
+/** The version from the build's manifest. */
 final class Version implements IVersionProvider {
-
-    static String current() {
-        String v = Version.class.getPackage().getImplementationVersion();
-        return v == null ? "development" : v;
-    }
 
     @Override
     public String[] getVersion() {
-        return new String[] {"betalab " + current()};
+        return new String[] {"betalab " + Provenance.version()};
     }
 }

@@ -1,22 +1,91 @@
 package betalab.loss;
 
+import static betalab.loss.Links.logistic;
+
 import betalab.api.preference.PreferenceLoss;
 import betalab.api.preference.PreferenceObjective;
 import betalab.api.registry.Extension;
 import betalab.api.registry.Extensions;
+import betalab.api.registry.Knob;
+import betalab.api.registry.Settings;
 import com.google.inject.AbstractModule;
 import com.google.inject.multibindings.MapBinder;
 import com.google.inject.multibindings.OptionalBinder;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 
-/** Binds the preference losses by name, and LearnableBetaDPO as the way β and loss are joined. */
+/**
+ * Binds the preference losses by their TRL {@code loss_type} names, and LearnableBetaDPO as the
+ * way β and loss are joined. Formulas and sources: /work/shared/notes/loss-catalogue.md; c, r are
+ * the chosen and rejected log-ratios, h = c − r, h̄ = c/|y_w| − r/|y_l|, β is per pair. Losses
+ * written in h (or h̄) also take the f-divergence knobs of {@link Divergence}.
+ */
 public final class LossesExtension extends AbstractModule implements Extension {
+    static final String EPSILON = "epsilon";
+    static final String GAMMA = "gamma";
+    static final String TAU = "tau";
+
+    // Knobs as TRL names and bounds them (label_smoothing, simpo_gamma, discopop_tau), declared once.
+    static final Knob LABEL_SMOOTHING = Knob.real(EPSILON, 0.0, "label smoothing ε: assumed rate of flipped labels")
+            .between(0, 0.5, true);
+    static final Knob FLIP_RATE = Knob.real(EPSILON, 0.0, "assumed rate ε of flipped labels")
+            .between(0, 0.5, false);
+    // TRL's exo_pair takes label_smoothing 0 to mean 1e-3, since log ε needs ε > 0.
+    static final Knob EXO_EPSILON = Knob.real(EPSILON, 1e-3, "ε of the target preference distribution (1−ε, ε)")
+            .between(0, 1, false).positive();
+    static final Knob MARGIN_GAMMA = Knob.real(GAMMA, 0.5, "target reward margin γ").atLeast(0);
+    static final Knob TEMPERATURE = Knob.real(TAU, 0.05, "temperature τ of the modulation σ(βh/τ)").positive();
+
+    private MapBinder<String, PreferenceLoss.Provider> losses;
+
     @Override
     protected void configure() {
-        MapBinder<String, PreferenceLoss.Provider> losses = Extensions.losses(binder());
-        losses.addBinding("sigmoid").toInstance(PreferenceLoss.Provider.of("DPO: −log σ(β·h)", List.of(),
-                settings -> new SigmoidLoss()));
+        losses = Extensions.losses(binder());
+        loss("sigmoid", "DPO: −log σ(βh)", onH(), s -> Losses.ofMargin(Divergence.from(s), Links::logistic));
+        loss("cdpo", "conservative DPO: −(1−ε) log σ(βh) − ε log σ(−βh)", onH(LABEL_SMOOTHING),
+                s -> Losses.ofMargin(Divergence.from(s), z -> Links.smoothed(z, s.real(EPSILON))));
+        loss("robust", "robust DPO: [−(1−ε) log σ(βh) + ε log σ(−βh)] / (1−2ε)", onH(FLIP_RATE),
+                s -> Losses.ofMargin(Divergence.from(s), z -> Links.robust(z, s.real(EPSILON))));
+        loss("hinge", "SLiC: relu(1 − βh)", onH(), s -> Losses.ofMargin(Divergence.from(s), Links::hinge));
+        loss("ipo", "IPO: (h̄ − 1/(2β))², h̄ = c/|y_w| − r/|y_l|", onH(), s -> Losses.ipo(Divergence.from(s)));
+        loss("exo_pair", "EXO: σ(βh)[log σ(βh) − log(1−ε)] + σ(−βh)[log σ(−βh) − log ε]", onH(EXO_EPSILON),
+                s -> Losses.ofMargin(Divergence.from(s), z -> Links.exo(z, s.real(EPSILON))));
+        loss("nca_pair", "NCA: −log σ(βc) − ½ log σ(−βc) − ½ log σ(−βr)", List.of(), s -> Losses.ofRewards(
+                (bc, br) -> logistic(bc).add(logistic(bc.neg()).add(logistic(br.neg())).mul(0.5))));
+        loss("bco_pair", "BCO, paired: −log σ(βc) − log σ(−βr)", List.of(),
+                s -> Losses.ofRewards((bc, br) -> logistic(bc).add(logistic(br.neg()))));
+        loss("sppo_hard", "SPPO, hard labels: (c − 1/(2β))² + (r + 1/(2β))²", List.of(), s -> Losses.sppoHard());
+        loss("aot", "AOT: −(1−ε) log σ(d) − ε log σ(−d), d = sort(β(log πθ(y_w) − log πθ(y_l))) − sort(β(log "
+                + "π_ref(y_w) − log π_ref(y_l))) over the batch", List.of(LABEL_SMOOTHING),
+                s -> Losses.aot(s.real(EPSILON)));
+        loss("aot_unpaired", "AOT, unpaired: −(1−ε) log σ(d) − ε log σ(−d), d = sort(βc) − sort(βr) over the batch",
+                List.of(LABEL_SMOOTHING), s -> Losses.aotUnpaired(s.real(EPSILON)));
+        // 1 − σ(x) is taken as σ(−x), which keeps its precision where σ(x) rounds to 1.
+        loss("apo_zero", "APO-zero: (1 − σ(βc)) + σ(βr)", List.of(),
+                s -> Losses.ofRewards((bc, br) -> bc.neg().sigmoid().add(br.sigmoid())));
+        loss("apo_down", "APO-down: σ(βc) + (1 − σ(βh))", List.of(),
+                s -> Losses.ofRewards((bc, br) -> bc.sigmoid().add(br.sub(bc).sigmoid())));
+        loss("discopop", "DiscoPOP: (1−m)(−log σ(βh)) + m·e^(−βh), m = σ(βh/τ)", onH(TEMPERATURE),
+                s -> Losses.ofMargin(Divergence.from(s), z -> Links.discopop(z, s.real(TAU))));
+        loss("sigmoid_norm", "length-normalised DPO: −log σ(β·h̄), h̄ = c/|y_w| − r/|y_l|", onH(),
+                s -> Losses.ofNormalisedMargin(Divergence.from(s), Links::logistic));
+        loss("simpo", "SimPO, reference-free: −log σ(β·log πθ(y_w)/|y_w| − β·log πθ(y_l)/|y_l| − γ)",
+                List.of(MARGIN_GAMMA), s -> Losses.simpo(s.real(GAMMA)));
+        losses.addBinding(WeightedLossProvider.NAME).to(WeightedLossProvider.class);
+
         OptionalBinder.newOptionalBinder(binder(), PreferenceObjective.Assembler.class).setBinding()
                 .toInstance(LearnableBetaDpo::new);
+    }
+
+    private void loss(String name, String formula, List<Knob> knobs, Function<Settings, PreferenceLoss> factory) {
+        losses.addBinding(name).toInstance(PreferenceLoss.Provider.of(formula, knobs, factory));
+    }
+
+    /** The knobs of a loss written in h: its own, then the f-divergence's. */
+    private static List<Knob> onH(Knob... own) {
+        List<Knob> all = new ArrayList<>(List.of(own));
+        all.addAll(Divergence.KNOBS);
+        return List.copyOf(all);
     }
 }

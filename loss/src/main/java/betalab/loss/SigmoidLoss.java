@@ -6,12 +6,14 @@ import betalab.api.tensor.Tensor;
 
 /**
  * DPO's loss (Rafailov et al. 2023), per pair −log σ(β·h) with h the margin of log-ratios,
- * computed as −logσ so it stays finite for any β·h. Its gradient in β is −h·σ(−βh).
+ * computed as −logσ so it stays finite for any β·h. Its gradient in β is −h·σ(−βh). The registry's
+ * {@code sigmoid} with its default divergence (reverse_kl) is this loss; this class is for code
+ * that builds plain DPO directly.
  */
 public final class SigmoidLoss implements PreferenceLoss {
 
     @Override
     public Tensor perPair(PreferenceBatch batch, Tensor beta) {
-        return beta.mul(batch.margin()).logSigmoid().neg();
+        return Links.logistic(beta.mul(batch.margin()));
     }
 }

@@ -3,10 +3,13 @@ package betalab.api.policy;
 import betalab.api.Stateful;
 import betalab.api.random.Rng;
 import betalab.api.registry.Component;
+import betalab.api.registry.DefinedComponent;
+import betalab.api.registry.Knob;
 import betalab.api.registry.Settings;
 import betalab.api.tensor.DType;
 import betalab.api.tensor.Tensor;
 import java.util.List;
+import java.util.function.BiFunction;
 
 /**
  * A policy over a finite set of candidate responses per prompt, the contextual bandit's πθ: an
@@ -36,5 +39,20 @@ public interface Policy extends Stateful {
     /** Makes the policy from its knobs; bound by name in the registry. */
     interface Provider extends Component {
         Policy create(Settings settings, Context context);
+
+        /** A provider from its description, its knobs and how it builds the policy from them. */
+        static Provider of(String description, List<Knob> knobs, BiFunction<Settings, Context, Policy> factory) {
+            final class Defined extends DefinedComponent implements Provider {
+                Defined(Class<?> origin) {
+                    super(description, knobs, origin);
+                }
+
+                @Override
+                public Policy create(Settings settings, Context context) {
+                    return factory.apply(settings, context);
+                }
+            }
+            return new Defined(DefinedComponent.definer());
+        }
     }
 }

@@ -3,6 +3,7 @@ package betalab.api.preference;
 import betalab.api.Stateful;
 import betalab.api.random.Rng;
 import betalab.api.registry.Component;
+import betalab.api.registry.DefinedComponent;
 import betalab.api.registry.Knob;
 import betalab.api.registry.Settings;
 import betalab.api.tensor.DType;
@@ -75,28 +76,17 @@ public interface BetaEstimator extends Stateful {
 
         /** A provider from its description, its knobs and how it builds the estimator from them. */
         static Provider of(String description, List<Knob> knobs, BiFunction<Settings, Context, BetaEstimator> factory) {
-            Class<?> caller = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE).getCallerClass();
-            return new Provider() {
-                @Override
-                public Class<?> origin() {
-                    return caller;
-                }
-
-                @Override
-                public String description() {
-                    return description;
-                }
-
-                @Override
-                public List<Knob> knobs() {
-                    return knobs;
+            final class Defined extends DefinedComponent implements Provider {
+                Defined(Class<?> origin) {
+                    super(description, knobs, origin);
                 }
 
                 @Override
                 public BetaEstimator create(Settings settings, Context context) {
                     return factory.apply(settings, context);
                 }
-            };
+            }
+            return new Defined(DefinedComponent.definer());
         }
     }
 }

@@ -1,6 +1,7 @@
 package betalab.api.preference;
 
 import betalab.api.registry.Component;
+import betalab.api.registry.DefinedComponent;
 import betalab.api.registry.Knob;
 import betalab.api.registry.Settings;
 import betalab.api.tensor.Tensor;
@@ -22,28 +23,17 @@ public interface PreferenceLoss {
 
         /** A provider from its description, its knobs and how it builds the loss from them. */
         static Provider of(String description, List<Knob> knobs, Function<Settings, PreferenceLoss> factory) {
-            Class<?> caller = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE).getCallerClass();
-            return new Provider() {
-                @Override
-                public Class<?> origin() {
-                    return caller;
-                }
-
-                @Override
-                public String description() {
-                    return description;
-                }
-
-                @Override
-                public List<Knob> knobs() {
-                    return knobs;
+            final class Defined extends DefinedComponent implements Provider {
+                Defined(Class<?> origin) {
+                    super(description, knobs, origin);
                 }
 
                 @Override
                 public PreferenceLoss create(Settings settings) {
                     return factory.apply(settings);
                 }
-            };
+            }
+            return new Defined(DefinedComponent.definer());
         }
     }
 }

@@ -6,7 +6,6 @@ import betalab.api.preference.PreferenceBatch;
 import betalab.api.preference.PreferenceObjective;
 import betalab.api.random.Rng;
 import betalab.api.registry.Registry;
-import betalab.api.tensor.Backends;
 import betalab.api.tensor.DType;
 import betalab.api.tensor.Tensor;
 import betalab.experiments.FiniteCheck;
@@ -66,7 +65,7 @@ public final class SeedExperiment {
             finalBeta = beta.beta(batch).toDoubleArray();
         }
         return new SeedResult(config, delta.toDoubleArray(), finalBeta, losses, mean(finalBeta, 0, n / 2),
-                mean(finalBeta, n / 2, n), registry.extensions(), Backends.current().name());
+                mean(finalBeta, n / 2, n), registry.extensions());
     }
 
     /** The --hidden widths, for a β scheme that has a "hidden" knob. */

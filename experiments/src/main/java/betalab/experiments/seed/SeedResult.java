@@ -12,8 +12,7 @@ import java.util.List;
  * @param meanBetaPos  mean β over the samples with Δ &gt; 0 (the first half)
  * @param meanBetaNeg  mean β over the samples with Δ &lt; 0 (the second half)
  * @param extensions   the extension modules the registry was built from
- * @param backend      the tensor backend that ran it
  */
 public record SeedResult(SeedConfig config, double[] delta, double[] beta, double[] loss, double meanBetaPos,
-                         double meanBetaNeg, List<String> extensions, String backend) {
+                         double meanBetaNeg, List<String> extensions) {
 }

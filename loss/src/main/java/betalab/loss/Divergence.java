@@ -1,0 +1,87 @@
+package betalab.loss;
+
+import betalab.api.preference.PreferenceBatch;
+import betalab.api.registry.Knob;
+import betalab.api.registry.Settings;
+import betalab.api.tensor.Tensor;
+import java.util.List;
+import java.util.function.UnaryOperator;
+
+/**
+ * TRL's f-divergence option (Wang et al. 2023, "Beyond reverse KL"): the log-ratios c, r are
+ * replaced by s(c), s(r) before the margin is formed, h = s(c) − s(r), where s is the
+ * divergence's f′ written in the log-ratio u:
+ * <ul>
+ *   <li>reverse_kl {@code s(u) = u} (plain DPO, the default);</li>
+ *   <li>forward_kl {@code s(u) = −e^(−u)};</li>
+ *   <li>js {@code s(u) = log σ(u)};</li>
+ *   <li>alpha {@code s(u) = e^((α−1)u) / (α−1)}, α ≠ 1.</li>
+ * </ul>
+ * Exponents are clamped at {@value #MAX_EXPONENT}, so s stays finite for any log-ratio; forward_kl
+ * is the alpha form at α = 0 and shares that clamp.
+ */
+final class Divergence {
+    static final String REVERSE_KL = "reverse_kl";
+    static final String FORWARD_KL = "forward_kl";
+    static final String JS = "js";
+    static final String ALPHA = "alpha";
+
+    static final Knob KIND = Knob.text("divergence", REVERSE_KL,
+            "f-divergence whose s(u) replaces the log-ratios c, r in h = s(c) − s(r)",
+            REVERSE_KL, FORWARD_KL, JS, ALPHA);
+    static final Knob ALPHA_COEFFICIENT = Knob.real(ALPHA, 0.5,
+            "α of the alpha divergence, s(u) = e^((α−1)u)/(α−1); any finite α ≠ 1");
+    static final List<Knob> KNOBS = List.of(KIND, ALPHA_COEFFICIENT);
+
+    /** The catalogue's cap: e^80 ≈ 5.5e34 is finite even in float32 (largest 3.4e38). */
+    static final double MAX_EXPONENT = 80;
+
+    private static final Divergence IDENTITY = new Divergence(null);
+
+    /** s, or null for reverse_kl so that h is computed exactly as {@link PreferenceBatch#margin()}. */
+    private final UnaryOperator<Tensor> transform;
+
+    private Divergence(UnaryOperator<Tensor> transform) {
+        this.transform = transform;
+    }
+
+    /** The divergence chosen by the knobs {@code divergence} and {@code alpha}. */
+    static Divergence from(Settings settings) {
+        double alpha = settings.real(ALPHA);
+        if (alpha == 1 || !Double.isFinite(alpha)) {
+            throw new IllegalArgumentException(settings.owner() + ": knob '" + ALPHA + "' must be finite and ≠ 1 "
+                    + "(the limit α → 1 is divergence " + REVERSE_KL + "), got " + alpha);
+        }
+        String kind = settings.text(KIND.name());
+        return switch (kind) {
+            case REVERSE_KL -> IDENTITY;
+            case FORWARD_KL -> new Divergence(u -> power(u, 0));
+            case JS -> new Divergence(Tensor::logSigmoid);
+            case ALPHA -> new Divergence(u -> power(u, alpha));
+            // Settings already checks the choices; this guards a choice added without a case here.
+            default -> throw new IllegalArgumentException(settings.owner() + ": knob '" + KIND.name()
+                    + "' must be " + KIND.range() + ", got '" + kind + "'");
+        };
+    }
+
+    /** h = s(c) − s(r). */
+    Tensor margin(PreferenceBatch batch) {
+        return transform == null ? batch.margin() : between(batch.chosenLogRatio(), batch.rejectedLogRatio());
+    }
+
+    /** h̄ = s(c/|y_w|) − s(r/|y_l|): TRL normalises the log-probabilities first, then transforms. */
+    Tensor normalisedMargin(PreferenceBatch batch) {
+        return between(batch.chosenLogRatio().div(batch.chosenLength()),
+                batch.rejectedLogRatio().div(batch.rejectedLength()));
+    }
+
+    private Tensor between(Tensor c, Tensor r) {
+        return transform == null ? c.sub(r) : transform.apply(c).sub(transform.apply(r));
+    }
+
+    /** e^min((α−1)u, 80) / (α−1); min(x, 80) written as x − relu(x − 80). */
+    private static Tensor power(Tensor u, double alpha) {
+        Tensor exponent = u.mul(alpha - 1);
+        return exponent.sub(exponent.sub(MAX_EXPONENT).relu()).exp().div(alpha - 1);
+    }
+}

@@ -1,0 +1,88 @@
+package betalab.loss;
+
+import betalab.api.preference.PreferenceLoss;
+import betalab.api.tensor.Tensor;
+import java.util.function.BinaryOperator;
+import java.util.function.UnaryOperator;
+
+/**
+ * The shapes the catalogue's losses take, as {@link PreferenceLoss} factories over the batch's
+ * log-ratios c, r, margin h = c − r and per-pair β (shape [n]; a fixed β is the constant vector).
+ *
+ * <p>Where β appears as a target 1/(2β) (ipo, sppo_hard), each pair uses its own β: the target
+ * moves pair by pair with the β scheme, and its gradient −1/(2β²) reaches β.
+ */
+final class Losses {
+    private Losses() {
+    }
+
+    /** ℓ(β·h), h under the given f-divergence: sigmoid, cdpo, robust, hinge, exo_pair, discopop. */
+    static PreferenceLoss ofMargin(Divergence divergence, UnaryOperator<Tensor> link) {
+        return (batch, beta) -> link.apply(beta.mul(divergence.margin(batch)));
+    }
+
+    /** ℓ(β·h̄), h̄ = c/|y_w| − r/|y_l| the length-normalised margin: sigmoid_norm. */
+    static PreferenceLoss ofNormalisedMargin(Divergence divergence, UnaryOperator<Tensor> link) {
+        return (batch, beta) -> link.apply(beta.mul(divergence.normalisedMargin(batch)));
+    }
+
+    /** ℓ(βc, βr), for losses that score the chosen and rejected rewards apart: nca_pair, bco_pair, apo. */
+    static PreferenceLoss ofRewards(BinaryOperator<Tensor> loss) {
+        return (batch, beta) -> loss.apply(beta.mul(batch.chosenLogRatio()), beta.mul(batch.rejectedLogRatio()));
+    }
+
+    /** IPO (Azar et al. 2023): (h̄ − 1/(2β))², on TRL's length-normalised margin. */
+    static PreferenceLoss ipo(Divergence divergence) {
+        return (batch, beta) -> divergence.normalisedMargin(batch).sub(halfInverse(beta)).square();
+    }
+
+    /** SPPO, hard labels: (c − 1/(2β))² + (r + 1/(2β))². */
+    static PreferenceLoss sppoHard() {
+        return (batch, beta) -> {
+            Tensor target = halfInverse(beta);
+            return batch.chosenLogRatio().sub(target).square().add(batch.rejectedLogRatio().add(target).square());
+        };
+    }
+
+    /**
+     * AOT (D'Oosterlinck et al. 2024), paired: d = sort(β·(log πθ(y_w) − log πθ(y_l))) −
+     * sort(β·(log π_ref(y_w) − log π_ref(y_l))) over the batch, then cDPO's −(1−ε) log σ(d) − ε log σ(−d).
+     * See {@link #sortedDifference} for how a per-pair β enters.
+     */
+    static PreferenceLoss aot(double epsilon) {
+        return (batch, beta) -> Links.smoothed(sortedDifference(
+                beta.mul(batch.policyChosen().sub(batch.policyRejected())),
+                beta.mul(batch.refChosen().sub(batch.refRejected()))), epsilon);
+    }
+
+    /** AOT, unpaired: d = sort(β·c) − sort(β·r) over the batch, then as {@link #aot}. */
+    static PreferenceLoss aotUnpaired(double epsilon) {
+        return (batch, beta) -> Links.smoothed(
+                sortedDifference(beta.mul(batch.chosenLogRatio()), beta.mul(batch.rejectedLogRatio())), epsilon);
+    }
+
+    /**
+     * SimPO (Meng et al. 2024), reference-free: −log σ(β·log πθ(y_w)/|y_w| − β·log πθ(y_l)/|y_l| − γ).
+     * Reads only the policy's log-probabilities and the lengths.
+     */
+    static PreferenceLoss simpo(double gamma) {
+        return (batch, beta) -> Links.logistic(beta.mul(batch.policyChosen().div(batch.chosenLength())
+                .sub(batch.policyRejected().div(batch.rejectedLength()))).sub(gamma));
+    }
+
+    /** 1/(2β) per pair. */
+    private static Tensor halfInverse(Tensor beta) {
+        return beta.zerosLike().add(0.5).div(beta);
+    }
+
+    /**
+     * sort(a) − sort(b), ascending over the batch; gather carries the gradient back to each
+     * element's own position. With a per-pair β each pair's value is scaled by its own β before
+     * sorting, so β stays attached to its pair (TRL's scalar β gives β·(sort(x) − sort(y)), the
+     * same thing). Element i of the result is the i-th quantile's difference, not pair i's, so
+     * AOT's per-pair losses are per quantile.
+     */
+    private static Tensor sortedDifference(Tensor a, Tensor b) {
+        return a.gather(a.argsort()).sub(b.gather(b.argsort()));
+    }
+}

@@ -1,0 +1,87 @@
+package betalab.loss;
+
+import static betalab.loss.CatalogueTest.values;
+import static betalab.loss.Formulas.REGISTRY;
+import static betalab.loss.Formulas.assertMatches;
+
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Where one loss must reduce to another, at ordinary points and at extremes. */
+class SpecialCasesTest {
+    private static final Pairs[] POINTS = {Pairs.ORDINARY, Pairs.EXTREME};
+
+    private static void assertSame(String loss, Map<String, ?> knobs, String other, Map<String, ?> otherKnobs) {
+        for (Pairs p : POINTS) {
+            assertMatches(values(REGISTRY.loss(loss, knobs), p), values(REGISTRY.loss(other, otherKnobs), p),
+                    loss + " " + knobs + " against " + other + " " + otherKnobs);
+        }
+    }
+
+    @Test
+    void cdpoWithoutSmoothingIsSigmoid() {
+        assertSame("cdpo", Map.of("epsilon", 0.0), "sigmoid", Map.of());
+    }
+
+    @Test
+    void robustWithoutFlipsIsSigmoid() {
+        assertSame("robust", Map.of("epsilon", 0.0), "sigmoid", Map.of());
+    }
+
+    /** With one pair there is nothing to sort: both AOT forms give d = βh, and without smoothing that is DPO. */
+    @ParameterizedTest
+    @ValueSource(strings = {"aot", "aot_unpaired"})
+    void aotOfOnePairIsSigmoid(String aot) {
+        Pairs one = new Pairs(new double[] {-3.0}, new double[] {-5.5}, new double[] {-3.4}, new double[] {-4.0},
+                new double[] {2}, new double[] {3}, new double[] {0.7});
+        assertMatches(values(REGISTRY.loss(aot, Map.of()), one), values(REGISTRY.loss("sigmoid", Map.of()), one),
+                aot + " of one pair");
+    }
+
+    @Test
+    void sigmoidNormWithUnitLengthsIsSigmoid() {
+        for (Pairs p : POINTS) {
+            Pairs unit = p.unitLengths();
+            assertMatches(values(REGISTRY.loss("sigmoid_norm", Map.of()), unit),
+                    values(REGISTRY.loss("sigmoid", Map.of()), unit), "sigmoid_norm, lengths 1");
+        }
+    }
+
+    @Test
+    void registrySigmoidIsPlainDpo() {
+        for (Pairs p : POINTS) {
+            assertMatches(values(REGISTRY.loss("sigmoid", Map.of()), p), values(new SigmoidLoss(), p), "sigmoid");
+        }
+    }
+
+    static Stream<Formulas.Case> onH() {
+        return Formulas.catalogue().stream().filter(Formulas.Case::onH);
+    }
+
+    /** reverse_kl, named explicitly and with an α that must then be ignored, is the formula in plain h = c − r. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("onH")
+    void reverseKlIsThePlainLoss(Formulas.Case c) {
+        for (Pairs p : POINTS) {
+            assertMatches(values(c.build(Map.of("divergence", "reverse_kl", "alpha", 3.0)), p), c.expected(p),
+                    c + " under reverse_kl");
+        }
+    }
+
+    /** TRL's list of one loss_type with weight 1 is that loss, its knobs passed through. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("betalab.loss.CatalogueTest#catalogue")
+    void weightedWithOneTermOfWeightOneIsThatTerm(Formulas.Case c) {
+        Map<String, Object> knobs = new java.util.HashMap<>(c.knobs());
+        knobs.replaceAll((k, v) -> v.toString());
+        knobs.put("terms", c.loss());
+        knobs.put("weights", "1");
+        for (Pairs p : POINTS) {
+            assertMatches(values(REGISTRY.loss("weighted", knobs), p), values(c.build(), p), "weighted " + c);
+        }
+    }
+}

@@ -1,0 +1,81 @@
+package betalab.models;
+
+import betalab.api.nn.Mlp;
+import betalab.api.nn.Module;
+import betalab.api.preference.BetaEstimator;
+import betalab.api.preference.PreferenceBatch;
+import betalab.api.registry.Knob;
+import betalab.api.registry.Settings;
+import betalab.api.tensor.DType;
+import betalab.api.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Bounded PPL-scaled β after the design documents of 1587causalai/learnable-beta-dpo
+ * (docs/core_theory_on_learnable_beta_dpo.md, §3.1): β(x; πθ) = |w| · PPL_πθ(x) · (1 + ε·tanh(NN(h))),
+ * with PPL_πθ(x) = exp(−log πθ(x) / |x|), w a learnable scale and NN a small head on the prompt's
+ * hidden state h. The head can move β by at most a factor 1 ± ε; the scale comes from |w| and the
+ * policy's perplexity of the prompt. The catalogue writes |w| where the design writes w, so β stays
+ * positive whatever sign w takes.
+ *
+ * <p>h is the policy's representation of the prompt by default (the design's last hidden state);
+ * knob "input" = features puts the head on the raw prompt features instead, for data without a
+ * policy representation. Nothing is detached: the loss's gradient through β reaches w, the head, the
+ * representation and log πθ(x), as in the design's joint training.
+ */
+public final class PplScaledBeta extends Module implements BetaEstimator {
+    static final List<Knob> KNOBS = knobs();
+
+    private final Tensor w;
+    private final Mlp head;
+    private final double epsilon;
+    private final PromptInput input;
+    private final String owner;
+
+    PplScaledBeta(double w0, double epsilon, Mlp head, PromptInput input, String owner, DType dtype) {
+        if (!(epsilon >= 0 && epsilon < 1)) {
+            throw new IllegalArgumentException("epsilon must be in [0, 1), got " + epsilon);
+        }
+        this.w = parameter("w", Tensor.of(dtype, new double[] {w0}, 1));
+        this.head = child("head", head);
+        this.epsilon = epsilon;
+        this.input = input;
+        this.owner = owner;
+    }
+
+    static PplScaledBeta fromSettings(Settings settings, Context context) {
+        PromptInput input = PromptInput.named(settings.text("input"));
+        Mlp head = MlpHeads.build(input.width(context, settings.owner()), settings, context);
+        return new PplScaledBeta(settings.real("beta0"), settings.real("epsilon"), head, input, settings.owner(),
+                context.dtype());
+    }
+
+    @Override
+    public Tensor beta(PreferenceBatch batch) {
+        if (batch.promptLogps() == null) {
+            throw new IllegalArgumentException(owner + " needs log πθ(x) of each prompt (PreferenceBatch.promptLogps)"
+                    + " for PPL_πθ(x), the batch has none");
+        }
+        Tensor perplexity = batch.promptLogps().div(batch.promptLength()).neg().exp();
+        Tensor modulation = head.forward(input.read(batch, owner)).flatten().tanh().mul(epsilon).add(1.0);
+        return perplexity.mul(modulation).mul(w.abs());
+    }
+
+    /** The learnable scale w (β is proportional to |w|). */
+    public Tensor w() {
+        return w;
+    }
+
+    private static List<Knob> knobs() {
+        List<Knob> knobs = new ArrayList<>(List.of(
+                Knob.real("beta0", 0.1, "initial w, the scale of β before the perplexity and the head").positive(),
+                Knob.real("epsilon", 0.1, "ε: the head moves β by a factor within [1 − ε, 1 + ε]")
+                        .between(0, 1, false),
+                Knob.text("input", PromptInput.REPRESENTATION.label(), "what the head reads: the policy's "
+                        + "representation of the prompt, or the raw prompt features",
+                        PromptInput.REPRESENTATION.label(), PromptInput.FEATURES.label())));
+        knobs.addAll(MlpHeads.knobs(16));
+        return List.copyOf(knobs);
+    }
+}
