@@ -11,6 +11,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -49,8 +51,14 @@ public final class ConfigReader {
     }
 
     private static String where(JsonProcessingException e) {
+        // A YAML syntax error names the offending line in its text, more precisely than its location.
+        Matcher named = Pattern.compile("line (\\d+), column").matcher(e.getOriginalMessage());
+        String lastNamed = null;
+        while (named.find()) {
+            lastNamed = named.group(1);
+        }
         JsonLocation at = e.getLocation();
-        String line = at == null || at.getLineNr() < 1 ? "" : ":" + at.getLineNr();
+        String line = lastNamed != null ? ":" + lastNamed : at == null || at.getLineNr() < 1 ? "" : ":" + at.getLineNr();
         String field = e instanceof JsonMappingException m && !m.getPath().isEmpty()
                 ? ": field '" + m.getPath().stream().map(r -> r.getFieldName() != null ? r.getFieldName()
                         : "[" + r.getIndex() + "]").collect(Collectors.joining(".")).replace(".[", "[") + "'"
@@ -68,6 +76,8 @@ public final class ConfigReader {
         if (cause instanceof IllegalArgumentException) {
             return cause.getMessage();
         }
-        return e.getOriginalMessage().lines().findFirst().orElse("invalid value");
+        // Keep the sentences; drop the parser's indented excerpts of the file.
+        return e.getOriginalMessage().lines().filter(l -> !l.isBlank() && !l.startsWith(" "))
+                .collect(Collectors.joining("; "));
     }
 }

@@ -57,12 +57,17 @@ public final class RunDirectory {
         this.provenance = provenance;
     }
 
-    /** A new run in {@code dir}; refuses a directory that already holds one. */
-    static RunDirectory create(Path dir, TrainConfig config, List<String> extensions) {
+    /** Fails when {@code dir} already holds a run. */
+    static void refuseExisting(Path dir) {
         if (Files.exists(dir.resolve(CONFIG))) {
             throw new IllegalArgumentException(dir + " already holds a run; resume it with --resume " + dir
                     + " or choose another directory");
         }
+    }
+
+    /** A new run in {@code dir}; refuses a directory that already holds one. */
+    static RunDirectory create(Path dir, TrainConfig config, List<String> extensions) {
+        refuseExisting(dir);
         Map<String, Object> provenance = new LinkedHashMap<>(Provenance.of(extensions));
         provenance.put("seed", config.seed());
         provenance.put("started", Instant.now().toString());

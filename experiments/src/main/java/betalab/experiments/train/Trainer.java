@@ -31,10 +31,22 @@ import org.slf4j.LoggerFactory;
 public final class Trainer {
     private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
 
+    /** Hears every evaluated row (step 0, every eval_every steps, the last step) as training goes. */
+    @FunctionalInterface
+    public interface Listener {
+        void evaluated(Map<String, Object> row);
+    }
+
     private final Registry registry;
+    private final Listener listener;
 
     public Trainer(Registry registry) {
+        this(registry, row -> { });
+    }
+
+    public Trainer(Registry registry, Listener listener) {
         this.registry = registry;
+        this.listener = listener;
     }
 
     /** Trains from scratch into {@code dir}, which must not already hold a run. */
@@ -44,20 +56,31 @@ public final class Trainer {
 
     /** As {@link #train(TrainConfig, Path)}, stopping (as if interrupted) after {@code stopAfter} steps. */
     public RunDirectory.Summary train(TrainConfig config, Path dir, int stopAfter) {
-        RunDirectory run = RunDirectory.create(dir, config, registry.extensions());
-        return new Session(config, run).run(null, stopAfter);
+        RunDirectory.refuseExisting(dir);
+        // Everything is built before the directory is made, so a bad name leaves nothing behind.
+        Session session = new Session(config);
+        return session.run(RunDirectory.create(dir, config, registry.extensions()), null, stopAfter);
     }
 
     /** Continues the run in {@code dir} from its latest checkpoint. */
     public RunDirectory.Summary resume(Path dir) {
         RunDirectory run = RunDirectory.open(dir);
-        return new Session(run.config(), run).run(run.checkpoint(), Integer.MAX_VALUE);
+        return new Session(run.config()).run(run, run.checkpoint(), Integer.MAX_VALUE);
+    }
+
+    /** Runs {@code build}, prefixing any complaint with the config field it came from. */
+    private static <T> T field(String name, java.util.function.Supplier<T> build) {
+        try {
+            return build.get();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(name + ": " + e.getMessage(), e);
+        }
     }
 
     /** One run: everything built from the config, deterministically, then trained. */
     private final class Session {
         private final TrainConfig config;
-        private final RunDirectory run;
+        private RunDirectory run;
         private final Rng rng;
         private final BanditEnvironment env;
         private final Policy policy;
@@ -71,15 +94,14 @@ public final class Trainer {
         private final PreferencePairs heldOut;
         private int[] order;
 
-        Session(TrainConfig config, RunDirectory run) {
+        Session(TrainConfig config) {
             this.config = config;
-            this.run = run;
             rng = Rng.named(config.rng(), config.seed());
             env = BanditEnvironment.generate(config.environment(), rng);
             int dx = env.config().promptDim();
             int dy = env.config().responseDim();
-            policy = registry.policy(config.policy().name(), config.policy().knobs(),
-                    new Policy.Context(dx, dy, rng, DType.FLOAT32));
+            policy = field("policy", () -> registry.policy(config.policy().name(), config.policy().knobs(),
+                    new Policy.Context(dx, dy, rng, DType.FLOAT32)));
             // The reference starts as a copy; its own initial draws come from a throwaway generator.
             reference = registry.policy(config.policy().name(), config.policy().knobs(),
                     new Policy.Context(dx, dy, Rng.named(config.rng(), config.seed()), DType.FLOAT32));
@@ -88,9 +110,10 @@ public final class Trainer {
             trainPairs = pairs(env.trainPromptIndices(), config.environment().labelNoise());
             heldOut = pairs(env.evalPromptIndices(), 0.0);
 
-            beta = registry.betaEstimator(config.beta().name(), config.beta().knobs(),
-                    new BetaEstimator.Context(dx, dy, rng, DType.FLOAT32));
-            objective = registry.objective(beta, registry.loss(config.loss().name(), config.loss().knobs()));
+            beta = field("beta", () -> registry.betaEstimator(config.beta().name(), config.beta().knobs(),
+                    new BetaEstimator.Context(dx, dy, rng, DType.FLOAT32)));
+            objective = registry.objective(beta,
+                    field("loss", () -> registry.loss(config.loss().name(), config.loss().knobs())));
             List<Tensor> policyParameters = policy.parameters();
             for (int i = 0; i < policyParameters.size(); i++) {
                 parameters.add(policyParameters.get(i));
@@ -101,7 +124,8 @@ public final class Trainer {
                 parameters.add(betaParameters.get(i));
                 parameterNames.add("beta parameter " + i);
             }
-            optimizer = registry.optimizer(config.optimizer().name(), config.optimizer().knobs(), parameters);
+            optimizer = field("optimizer", () -> registry.optimizer(config.optimizer().name(),
+                    config.optimizer().knobs(), parameters));
         }
 
         private PreferencePairs pairs(int[] prompts, double flipRate) {
@@ -116,7 +140,8 @@ public final class Trainer {
             return Policy.logProbs(p.encode(env.prompts(prompts)), env.candidates(prompts));
         }
 
-        RunDirectory.Summary run(RunDirectory.Checkpoint from, int stopAfter) {
+        RunDirectory.Summary run(RunDirectory directory, RunDirectory.Checkpoint from, int stopAfter) {
+            run = directory;
             int step = 0;
             List<Map<String, Object>> rows = new ArrayList<>();
             if (from != null) {
@@ -257,6 +282,7 @@ public final class Trainer {
                 double[] betas = objective.evaluate(batch(trainPairs)).beta().toDoubleArray();
                 row.putAll(Metrics.betaByLabel(betas, trainPairs.flipped()));
             }
+            listener.evaluated(row);
             return row;
         }
 
