@@ -2,6 +2,7 @@ package betalab.app;
 
 import betalab.api.registry.Registry;
 import betalab.api.tensor.Backends;
+import betalab.experiments.RunFiles;
 import betalab.experiments.seed.SeedConfig;
 import betalab.experiments.seed.SeedExperiment;
 import betalab.experiments.seed.SeedResult;

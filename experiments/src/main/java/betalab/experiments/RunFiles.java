@@ -9,6 +9,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 
 /** Writes result files whole or not at all: to a temporary sibling, then an atomic rename. */
 public final class RunFiles {
@@ -27,6 +28,13 @@ public final class RunFiles {
         write(target, out -> JSON.writeValue(out, value));
     }
 
+    /** Temporary files are private to their owner; a result is not. */
+    private static void readableByAll(Path file) throws IOException {
+        if (file.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+        }
+    }
+
     /**
      * Writes {@code target} from {@code content}: the file appears complete, replacing any old one,
      * or, if {@code content} throws, not at all and the old one is kept.
@@ -36,6 +44,7 @@ public final class RunFiles {
         try {
             Files.createDirectories(dir);
             Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
+            readableByAll(tmp);
             try {
                 try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
                     content.writeTo(out);
