@@ -20,7 +20,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -55,12 +54,6 @@ final class LossCommand implements Callable<Integer> {
 
     /** Pairs computed at once when a loss allows it: bounded memory, and per-operation costs spread thin. */
     static final int CHUNK = 8192;
-
-    /**
-     * Losses whose per-pair value depends on the whole batch (they sort across it), so they see the
-     * file as one batch. The api does not say which losses these are, so they are known by name.
-     */
-    static final Set<String> BATCH_COUPLED = Set.of("aot", "aot_unpaired");
 
     @Spec
     private CommandSpec spec;
@@ -126,7 +119,7 @@ final class LossCommand implements Callable<Integer> {
         }
         PairFile pairs = new PairFile(in, beta);
         long n = pairs.read(CHUNK, chunk -> { });
-        boolean coupled = batchCoupled(knobs);
+        boolean coupled = loss.batchCoupled();
         if (coupled && n > Integer.MAX_VALUE - 8) {
             throw new IllegalStateException(in + ": " + n + " pairs are too many for one batch of " + lossName);
         }
@@ -146,15 +139,6 @@ final class LossCommand implements Callable<Integer> {
         spec.commandLine().getErr().println(summary.line(lossName));
         spec.commandLine().getErr().flush();
         return 0;
-    }
-
-    /**
-     * Whether the loss is, or combines, a batch-coupled one: a knob listing loss names, as weighted's
-     * terms does, counts. Treating a loss as coupled when it is not costs memory, never correctness.
-     */
-    private boolean batchCoupled(Map<String, String> knobs) {
-        return BATCH_COUPLED.contains(lossName) || knobs.values().stream()
-                .flatMap(value -> Arrays.stream(value.split(","))).map(String::trim).anyMatch(BATCH_COUPLED::contains);
     }
 
     /**

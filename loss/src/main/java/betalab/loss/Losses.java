@@ -50,15 +50,15 @@ final class Losses {
      * See {@link #sortedDifference} for how a per-pair β enters.
      */
     static PreferenceLoss aot(double epsilon) {
-        return (batch, beta) -> Links.smoothed(sortedDifference(
+        return PreferenceLoss.coupled((batch, beta) -> Links.smoothed(sortedDifference(
                 beta.mul(batch.policyChosen().sub(batch.policyRejected())),
-                beta.mul(batch.refChosen().sub(batch.refRejected()))), epsilon);
+                beta.mul(batch.refChosen().sub(batch.refRejected()))), epsilon));
     }
 
     /** AOT, unpaired: d = sort(β·c) − sort(β·r) over the batch, then as {@link #aot}. */
     static PreferenceLoss aotUnpaired(double epsilon) {
-        return (batch, beta) -> Links.smoothed(
-                sortedDifference(beta.mul(batch.chosenLogRatio()), beta.mul(batch.rejectedLogRatio())), epsilon);
+        return PreferenceLoss.coupled((batch, beta) -> Links.smoothed(
+                sortedDifference(beta.mul(batch.chosenLogRatio()), beta.mul(batch.rejectedLogRatio())), epsilon));
     }
 
     /**

@@ -77,13 +77,14 @@ public final class WeightedLossProvider implements PreferenceLoss.Provider {
             throw new IllegalArgumentException(settings.owner() + ": knob '" + unused.iterator().next()
                     + "' is used by none of the terms " + String.join(", ", names));
         }
-        return (batch, beta) -> {
+        PreferenceLoss weighted = (batch, beta) -> {
             Tensor total = terms.get(0).perPair(batch, beta).mul(weights[0]);
             for (int k = 1; k < terms.size(); k++) {
                 total = total.add(terms.get(k).perPair(batch, beta).mul(weights[k]));
             }
             return total;
         };
+        return terms.stream().anyMatch(PreferenceLoss::batchCoupled) ? PreferenceLoss.coupled(weighted) : weighted;
     }
 
     /** Every bound loss but the combinations, by name. */

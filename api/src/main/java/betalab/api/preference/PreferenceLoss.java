@@ -17,6 +17,29 @@ public interface PreferenceLoss {
     /** Loss of each pair, shape [n]; {@code beta} has shape [n]. */
     Tensor perPair(PreferenceBatch batch, Tensor beta);
 
+    /**
+     * Whether a pair's loss depends on the other pairs of its batch (AOT sorts over the batch): such
+     * a loss must see a whole batch at once, never a chunk of it.
+     */
+    default boolean batchCoupled() {
+        return false;
+    }
+
+    /** {@code loss}, declared batch-coupled. */
+    static PreferenceLoss coupled(PreferenceLoss loss) {
+        return new PreferenceLoss() {
+            @Override
+            public Tensor perPair(PreferenceBatch batch, Tensor beta) {
+                return loss.perPair(batch, beta);
+            }
+
+            @Override
+            public boolean batchCoupled() {
+                return true;
+            }
+        };
+    }
+
     /** Makes the loss from its knobs; bound by name in the registry. */
     interface Provider extends Component {
         PreferenceLoss create(Settings settings);
