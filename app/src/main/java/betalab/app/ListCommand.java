@@ -1,46 +1,73 @@
 package betalab.app;
 
+import betalab.api.preference.BetaOptions;
 import betalab.api.registry.Component;
 import betalab.api.registry.Knob;
 import betalab.api.registry.Registry;
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code betalab list}: every loss, β scheme and optimizer, with its knobs and where it came from. */
+/** {@code betalab list}: every component by extension point, with its knobs and where it came from. */
 @Command(name = "list", mixinStandardHelpOptions = true,
-        description = "List the losses, β schemes and optimizers the loaded extensions provide.")
+        description = "List the losses, β schemes, policies and optimizers the loaded extensions provide.")
 final class ListCommand implements Callable<Integer> {
 
     @Spec
     private CommandSpec spec;
+
+    @Option(names = "--markdown", description = "print Markdown tables (the README's catalogue is made this way)")
+    private boolean markdown;
 
     @Override
     public Integer call() {
         Registry registry = Registry.discover();
         PrintWriter out = spec.commandLine().getOut();
         section(out, "Losses", registry.losses());
-        section(out, "β schemes (each also takes detach, beta_penalty, beta_target)", registry.betaEstimators());
+        section(out, "β schemes (each also takes " + BetaOptions.KNOBS.stream().map(Knob::name)
+                .collect(Collectors.joining(", ")) + ")", registry.betaEstimators());
+        section(out, "Policies", registry.policies());
         section(out, "Optimizers", registry.optimizers());
-        out.println("Extensions loaded: " + String.join(", ", registry.extensions()));
+        out.println((markdown ? "Extensions loaded: `" : "Extensions loaded: ")
+                + String.join(", ", registry.extensions()) + (markdown ? "`" : ""));
         out.flush();
         return 0;
     }
 
-    private static void section(PrintWriter out, String title, Map<String, ? extends Component> components) {
-        out.println(title + ":");
-        components.forEach((name, c) -> {
-            out.printf(Locale.ROOT, "  %-14s %s   [%s]%n", name, c.description(), c.source());
-            for (Knob k : c.knobs()) {
-                String range = k.range().isEmpty() ? "" : "; " + k.range();
-                out.printf(Locale.ROOT, "      %-14s %s (default %s%s)%n", k.name(), k.description(),
-                        k.defaultValue(), range);
-            }
-        });
+    private void section(PrintWriter out, String title, Map<String, ? extends Component> components) {
+        if (markdown) {
+            out.println("**" + title + "**");
+            out.println();
+            out.println("| name | what it computes | knobs (default; range) |");
+            out.println("|---|---|---|");
+            components.forEach((name, c) -> out.printf(Locale.ROOT, "| `%s` | %s | %s |%n", name,
+                    c.description().replace("|", "\\|"), knobs(c.knobs())));
+        } else {
+            out.println(title + ":");
+            components.forEach((name, c) -> {
+                out.printf(Locale.ROOT, "  %-18s %s   [%s]%n", name, c.description(), c.source());
+                for (Knob k : c.knobs()) {
+                    out.printf(Locale.ROOT, "      %-16s %s (default %s%s)%n", k.name(), k.description(),
+                            k.defaultValue(), k.range().isEmpty() ? "" : "; " + k.range());
+                }
+            });
+        }
         out.println();
+    }
+
+    private static String knobs(List<Knob> knobs) {
+        if (knobs.isEmpty()) {
+            return "–";
+        }
+        return knobs.stream().map(k -> "`" + k.name() + "` (" + k.defaultValue()
+                        + (k.range().isEmpty() ? "" : "; " + k.range()) + ")")
+                .collect(Collectors.joining(", ")).replace("|", "\\|");
     }
 }
