@@ -95,6 +95,29 @@ class TrainerTest {
     }
 
     @Test
+    void trDpoSyncKeepsTheReferenceCloseToThePolicy(@TempDir Path dir) throws Exception {
+        TrainConfig frozen = config(30, FIXED, 0.0);
+        TrainConfig hard = withSync(frozen, new ReferenceSync("hard", 1, 1.0));
+        TrainConfig softFull = withSync(frozen, new ReferenceSync("soft", 1, 1.0));
+        double klFrozen = klAtEnd(new Trainer(REGISTRY).train(frozen, dir.resolve("frozen")));
+        double klHard = klAtEnd(new Trainer(REGISTRY).train(hard, dir.resolve("hard")));
+        new Trainer(REGISTRY).train(softFull, dir.resolve("soft"));
+
+        assertThat(klHard).isLessThan(klFrozen / 5);
+        // A soft update with α = 1 is a hard one.
+        assertThat(rows(dir.resolve("soft"))).isEqualTo(rows(dir.resolve("hard")));
+    }
+
+    private static TrainConfig withSync(TrainConfig c, ReferenceSync sync) {
+        return new TrainConfig(c.seed(), c.rng(), c.steps(), c.batchSize(), c.evalEvery(), c.checkpointEvery(),
+                c.gradClip(), c.environment(), c.policy(), sync, c.loss(), c.beta(), c.optimizer());
+    }
+
+    private static double klAtEnd(RunDirectory.Summary summary) {
+        return (double) summary.last().get("eval/kl_ref");
+    }
+
+    @Test
     void aDirectoryHoldingARunIsNotOverwritten(@TempDir Path dir) {
         new Trainer(REGISTRY).train(config(2, FIXED, 0.0), dir);
         assertThatThrownBy(() -> new Trainer(REGISTRY).train(config(2, FIXED, 0.0), dir))
