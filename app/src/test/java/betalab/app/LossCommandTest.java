@@ -14,8 +14,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -42,15 +40,7 @@ class LossCommandTest {
     @TempDir
     Path dir;
 
-    private record Run(int exitCode, String out, String err) {
-    }
 
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
-        return new Run(code, out.toString(), err.toString());
-    }
 
     /** One input line: the four log-probabilities, then any further "name": value text. */
     private static String pair(double pc, double pr, double rc, double rr, String more) {
@@ -64,11 +54,11 @@ class LossCommandTest {
         return f;
     }
 
-    private Run loss(Path in, Path out, String... options) {
+    private CliRun loss(Path in, Path out, String... options) {
         List<String> args = new ArrayList<>(List.of("loss"));
         args.addAll(List.of(options));
         args.addAll(List.of("--in", in.toString(), "--out", out.toString()));
-        return run(args.toArray(String[]::new));
+        return CliRun.of(args.toArray(String[]::new));
     }
 
     private static List<JsonNode> results(Path out) throws IOException {
@@ -119,7 +109,7 @@ class LossCommandTest {
         Path in = file("pairs.jsonl", pair(-1, -2, -1.5, -1.5, ""), pair(-3, -2, -2.5, -2, ""),
                 pair(-0.25, -4, -1, -2, "\"chosen_length\": 3, \"rejected_length\": 5"));
         Path out = dir.resolve("out/result.jsonl");
-        Run r = loss(in, out, "--loss", "sigmoid");
+        CliRun r = loss(in, out, "--loss", "sigmoid");
         assertThat(r.exitCode()).as(r.err()).isZero();
         List<JsonNode> rows = results(out);
         assertThat(rows).hasSize(3);
@@ -138,7 +128,7 @@ class LossCommandTest {
         Path in = file("pairs.jsonl", pair(-1, -2, -1.5, -1.5, "\"beta\": 0.5"), pair(-1, -2, -1.5, -1.5, ""),
                 pair(-1, -2, -1.5, -1.5, "\"beta\": null"));
         Path out = dir.resolve("result.jsonl");
-        Run r = loss(in, out, "--loss", "sigmoid", "--beta", "2");
+        CliRun r = loss(in, out, "--loss", "sigmoid", "--beta", "2");
         assertThat(r.exitCode()).as(r.err()).isZero();
         List<JsonNode> rows = results(out);
         assertSigmoid(rows.get(0), 1, 0.5, 3);
@@ -151,7 +141,7 @@ class LossCommandTest {
         // βc = 0.05, −0.25, 0.075 and βr = −0.05, 0, −0.2 (the second pair has β = 0.5)
         Path in = file("pairs.jsonl", pair(-1, -2, -1.5, -1.5, ""), pair(-3, -2, -2.5, -2, "\"beta\": 0.5"),
                 pair(-0.25, -4, -1, -2, ""));
-        Run r = loss(in, dir.resolve("result.jsonl"), "--loss", "sigmoid");
+        CliRun r = loss(in, dir.resolve("result.jsonl"), "--loss", "sigmoid");
         assertThat(r.exitCode()).as(r.err()).isZero();
         String summary = r.err().strip();
         assertThat(summary).doesNotContain("\n").startsWith("sigmoid on 3 pairs:");
@@ -191,7 +181,7 @@ class LossCommandTest {
     void aBadLineIsNamedWithItsFieldAndNothingIsWritten(String name, String badLine, String message)
             throws IOException {
         Path in = file("pairs.jsonl", pair(-1, -2, -1.5, -1.5, ""), badLine, pair(-1, -2, -1.5, -1.5, ""));
-        Run r = loss(in, dir.resolve("out/result.jsonl"), "--loss", "sigmoid");
+        CliRun r = loss(in, dir.resolve("out/result.jsonl"), "--loss", "sigmoid");
         assertThat(r.exitCode()).as(r.err()).isEqualTo(2);
         assertThat(r.err().strip()).doesNotContain("\n").contains(in + ", line 2: " + message);
         assertNothingWritten();
@@ -200,7 +190,7 @@ class LossCommandTest {
     @Test
     void anEmptyFileIsRefused() throws IOException {
         Path in = file("empty.jsonl");
-        Run r = loss(in, dir.resolve("out/result.jsonl"), "--loss", "sigmoid");
+        CliRun r = loss(in, dir.resolve("out/result.jsonl"), "--loss", "sigmoid");
         assertThat(r.exitCode()).isEqualTo(2);
         assertThat(r.err().strip()).doesNotContain("\n").contains(in + ": no pairs, the file is empty");
         assertNothingWritten();
@@ -211,7 +201,7 @@ class LossCommandTest {
         // h overflows to +∞, so d_beta = −h·σ(−βh) = −∞·0 is NaN
         Path in = file("pairs.jsonl", pair(-1, -2, -1.5, -1.5, ""), pair(1e308, -1e308, -1e308, 1e308, ""));
         Path out = file("result.jsonl", "old");
-        Run r = loss(in, out, "--loss", "sigmoid");
+        CliRun r = loss(in, out, "--loss", "sigmoid");
         assertThat(r.exitCode()).isEqualTo(1);
         assertThat(r.err().strip()).doesNotContain("\n").contains(in + ", line 2: loss 'sigmoid' gives d_beta = NaN");
         assertThat(Files.readAllLines(out)).containsExactly("old");
@@ -228,7 +218,7 @@ class LossCommandTest {
         Path in = file("pairs.jsonl", pair(-1, -2, -1.5, -1.5, ""));
         String[] args = option.equals("--loss") ? new String[] {option, value}
                 : new String[] {"--loss", "sigmoid", option, value};
-        Run r = loss(in, dir.resolve("out/result.jsonl"), args);
+        CliRun r = loss(in, dir.resolve("out/result.jsonl"), args);
         assertThat(r.exitCode()).isEqualTo(2);
         assertThat(r.err().strip()).doesNotContain("\n").contains(message);
         assertNothingWritten();
@@ -236,7 +226,7 @@ class LossCommandTest {
 
     @Test
     void aMissingInputFileIsAUsageError() {
-        Run r = loss(dir.resolve("absent.jsonl"), dir.resolve("out/result.jsonl"), "--loss", "sigmoid");
+        CliRun r = loss(dir.resolve("absent.jsonl"), dir.resolve("out/result.jsonl"), "--loss", "sigmoid");
         assertThat(r.exitCode()).isEqualTo(2);
         assertThat(r.err().strip()).doesNotContain("\n").contains("--in: " + dir.resolve("absent.jsonl") + " is not a readable file");
     }
@@ -245,10 +235,10 @@ class LossCommandTest {
     void knobsALossDoesNotDeclareAreRefused() throws IOException {
         Path in = file("pairs.jsonl", pair(-1, -2, -1.5, -1.5, ""));
         Path out = dir.resolve("out/result.jsonl");
-        Run gamma = loss(in, out, "--loss", "sigmoid", "--gamma", "0.5");
+        CliRun gamma = loss(in, out, "--loss", "sigmoid", "--gamma", "0.5");
         assertThat(gamma.exitCode()).isEqualTo(2);
         assertThat(gamma.err().strip()).doesNotContain("\n").contains("--gamma: loss 'sigmoid' has no knob 'gamma'");
-        Run other = loss(in, out, "--loss", "sigmoid", "--knob", "nonexistent=1");
+        CliRun other = loss(in, out, "--loss", "sigmoid", "--knob", "nonexistent=1");
         assertThat(other.exitCode()).isEqualTo(2);
         assertThat(other.err().strip()).contains("--knob nonexistent: loss 'sigmoid' has no knob 'nonexistent'");
         assertNothingWritten();
@@ -267,7 +257,7 @@ class LossCommandTest {
                             : new String[] {"--knob", k.name() + "=" + bad};
                     List<String> args = new ArrayList<>(List.of("--loss", e.getKey()));
                     args.addAll(List.of(option));
-                    Run r = loss(in, dir.resolve("out/result.jsonl"), args.toArray(String[]::new));
+                    CliRun r = loss(in, dir.resolve("out/result.jsonl"), args.toArray(String[]::new));
                     assertThat(r.exitCode()).as(r.err()).isEqualTo(2);
                     assertThat(r.err().strip()).doesNotContain("\n").contains("knob '" + k.name() + "'");
                     assertNothingWritten();
@@ -280,7 +270,7 @@ class LossCommandTest {
         // d = sort(x) − sort(y) = [1, 2, 3] − [−1, 0, 2] = [2, 2, 1].
         Path in = file("pairs.jsonl", pair(-1, -4, -2, -2, ""), pair(-3, -4, -1, -3, ""), pair(-2, -4, -3, -2, ""));
         Path out = dir.resolve("result.jsonl");
-        Run r = loss(in, out, "--loss", "aot", "--beta", "1");
+        CliRun r = loss(in, out, "--loss", "aot", "--beta", "1");
         assertThat(r.exitCode()).as(r.err()).isZero();
         List<JsonNode> rows = results(out);
         // line k holds the k-th sorted term, −log σ(d_k)
@@ -299,7 +289,7 @@ class LossCommandTest {
 
     @Test
     void helpListsEveryLoss() {
-        Run r = run("loss", "--help");
+        CliRun r = CliRun.of("loss", "--help");
         assertThat(r.exitCode()).isZero();
         assertThat(r.out().replaceAll("\\s+", " ")).contains(String.join(", ", REGISTRY.losses().keySet()));
     }
@@ -326,7 +316,7 @@ class LossCommandTest {
             }
         }
         Path out = dir.resolve("big-result.jsonl");
-        Run r = loss(in, out, "--loss", "sigmoid");
+        CliRun r = loss(in, out, "--loss", "sigmoid");
         assertThat(r.exitCode()).as(r.err()).isZero();
         double lossSum = 0;
         try (BufferedReader lines = Files.newBufferedReader(out)) {
@@ -374,7 +364,7 @@ class LossCommandTest {
             Path out = dir.resolve(name + ".jsonl");
             List<String> args = new ArrayList<>(List.of("--loss", name));
             c.getValue().forEach((knob, value) -> args.addAll(List.of("--knob", knob + "=" + value)));
-            Run r = loss(in, out, args.toArray(String[]::new));
+            CliRun r = loss(in, out, args.toArray(String[]::new));
             assertThat(r.exitCode()).as(r.err()).isZero();
             double[][] expected = wholeBatch(REGISTRY.loss(name, c.getValue()), columns);
             List<JsonNode> rows = results(out);

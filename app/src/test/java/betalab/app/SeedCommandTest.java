@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -15,19 +13,11 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 class SeedCommandTest {
 
-    private record Run(int exitCode, String out, String err) {
-    }
 
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
-        return new Run(code, out.toString(), err.toString());
-    }
 
     @Test
     void printsTheSeedDocumentsTable() {
-        Run r = run("seed");
+        CliRun r = CliRun.of("seed");
         assertThat(r.exitCode()).isZero();
         assertThat(r.out()).contains("Epoch 40, Loss: 0.6336", "Epoch 200, Loss: 0.5125",
                 "1        0.3661     6.0694", "16       -0.1244    4.2200",
@@ -37,7 +27,7 @@ class SeedCommandTest {
     @Test
     void writesTheRunAsJson(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("out/seed.json");
-        Run r = run("seed", "--epochs", "5", "--samples", "6", "--json", file.toString());
+        CliRun r = CliRun.of("seed", "--epochs", "5", "--samples", "6", "--json", file.toString());
         assertThat(r.exitCode()).as(r.err()).isZero();
         JsonNode json = new ObjectMapper().readTree(file.toFile());
         assertThat(json.get("seed").asLong()).isEqualTo(42);
@@ -64,7 +54,7 @@ class SeedCommandTest {
             "--backend|nonexistent|unknown tensor backend 'nonexistent'"})
     void badOptionsGiveOneLineAndExitCodeTwo(String option, String value, String message, @TempDir Path dir) {
         Path json = dir.resolve("never.json");
-        Run r = run("seed", option, value, "--json", json.toString());
+        CliRun r = CliRun.of("seed", option, value, "--json", json.toString());
         assertThat(r.exitCode()).isEqualTo(2);
         assertThat(r.err().strip()).contains(message).doesNotContain("\n");
         assertThat(json).doesNotExist();

@@ -2,8 +2,6 @@ package betalab.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -21,20 +19,12 @@ class TrainCommandTest {
             optimizer: {name: adam, lr: 0.02}
             """;
 
-    private record Run(int exitCode, String out, String err) {
-    }
 
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
-        return new Run(code, out.toString(), err.toString());
-    }
 
     @Test
     void trainsResumesAndReports(@TempDir Path dir) throws Exception {
         Path config = Files.writeString(dir.resolve("small.yaml"), CONFIG);
-        Run r = run("train", "--config", config.toString(), "--out", dir.resolve("run").toString());
+        CliRun r = CliRun.of("train", "--config", config.toString(), "--out", dir.resolve("run").toString());
         assertThat(r.exitCode()).as(r.err()).isZero();
         assertThat(r.out()).contains("step     0", "step     6", "step    12", "completed after 12 steps",
                 "eval/true_reward", "eval/beta_flipped");
@@ -42,7 +32,7 @@ class TrainCommandTest {
                 "summary.json", "checkpoint.json"}) {
             assertThat(dir.resolve("run").resolve(file)).isNotEmptyFile();
         }
-        Run again = run("train", "--resume", dir.resolve("run").toString());
+        CliRun again = CliRun.of("train", "--resume", dir.resolve("run").toString());
         assertThat(again.exitCode()).as(again.err()).isZero();
         assertThat(again.out()).contains("completed after 12 steps");
     }
@@ -50,7 +40,7 @@ class TrainCommandTest {
     @Test
     void aBadConfigIsOneLineAndExitCodeTwo(@TempDir Path dir) throws Exception {
         Path config = Files.writeString(dir.resolve("bad.yaml"), CONFIG.replace("batch_size: 32", "batch_size: -1"));
-        Run r = run("train", "--config", config.toString(), "--out", dir.resolve("run").toString());
+        CliRun r = CliRun.of("train", "--config", config.toString(), "--out", dir.resolve("run").toString());
         assertThat(r.exitCode()).isEqualTo(2);
         assertThat(r.err().strip()).contains("bad.yaml", "batch_size must be ≥ 1, got -1").doesNotContain("\n");
         assertThat(dir.resolve("run")).doesNotExist();
@@ -58,7 +48,7 @@ class TrainCommandTest {
 
     @Test
     void configAndResumeAreExclusive(@TempDir Path dir) {
-        Run r = run("train", "--config", "a.yaml", "--resume", dir.toString());
+        CliRun r = CliRun.of("train", "--config", "a.yaml", "--resume", dir.toString());
         assertThat(r.exitCode()).isEqualTo(2);
         assertThat(r.err()).contains("mutually exclusive");
     }
