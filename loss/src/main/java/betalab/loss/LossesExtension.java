@@ -17,7 +17,7 @@ import java.util.function.Function;
 
 /**
  * Binds the preference losses by their TRL {@code loss_type} names, and LearnableBetaDPO as the
- * way β and loss are joined. Formulas and sources: /work/shared/notes/loss-catalogue.md; c, r are
+ * way β and loss are joined. Formulas and sources: the README's catalogue and the papers named there; c, r are
  * the chosen and rejected log-ratios, h = c − r, h̄ = c/|y_w| − r/|y_l|, β is per pair. Losses
  * written in h (or h̄) also take the f-divergence knobs of {@link Divergence}.
  */

@@ -19,7 +19,7 @@ import java.util.function.ToDoubleFunction;
 import java.util.stream.IntStream;
 
 /**
- * The catalogue (/work/shared/notes/loss-catalogue.md) again, in plain doubles and independent of
+ * The loss catalogue (the formulas in the README and their papers) again, in plain doubles and independent of
  * the tensors: each loss's reference, written for stability (log σ from log1p, 1 − σ(x) as σ(−x)),
  * with the knob values it is checked at.
  */
