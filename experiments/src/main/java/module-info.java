@@ -8,10 +8,14 @@ module betalab.experiments {
     requires org.slf4j;
     requires transitive com.fasterxml.jackson.databind;
     requires com.fasterxml.jackson.dataformat.yaml;
+    // Sweep plots: JFreeChart (an automatic module) draws with AWT, headless.
+    requires org.jfree.jfreechart;
+    requires java.desktop;
 
     exports betalab.experiments;
     exports betalab.experiments.bandit;
     exports betalab.experiments.seed;
+    exports betalab.experiments.sweep;
     exports betalab.experiments.train;
 
     // Configs, checkpoints and results are records that Jackson builds and reads reflectively.

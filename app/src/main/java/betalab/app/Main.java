@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
 /** Entry point of the {@code betalab} command. */
 @Command(name = "betalab", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Preference optimisation with fixed and learnable β.",
-        subcommands = {SeedCommand.class, TrainCommand.class, LossCommand.class, ListCommand.class})
+        subcommands = {SeedCommand.class, TrainCommand.class, SweepCommand.class, LossCommand.class,
+                ListCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {

@@ -22,7 +22,8 @@ import java.util.Set;
  * A training run on disk. {@code config.json} holds the resolved config (every default filled in,
  * so the run replays from it alone), {@code provenance.json} what produced it, {@code metrics.csv}
  * and {@code metrics.jsonl} one row per step, {@code summary.json} the outcome, and
- * {@code checkpoint.json} the latest state to resume from. Every file is replaced atomically, and
+ * {@code checkpoint.json} the latest state to resume from; a completed run adds {@code pairs.csv},
+ * each training pair's final margin and β. Every file is replaced atomically, and
  * the metrics are written with each checkpoint, so the files on disk always agree with each other.
  */
 public final class RunDirectory {
@@ -32,6 +33,7 @@ public final class RunDirectory {
     static final String METRICS_JSONL = "metrics.jsonl";
     static final String SUMMARY = "summary.json";
     static final String CHECKPOINT = "checkpoint.json";
+    static final String PAIRS = "pairs.csv";
 
     private final Path path;
     private final TrainConfig config;
@@ -150,6 +152,20 @@ public final class RunDirectory {
     void fail(String error, List<Map<String, Object>> rows) {
         writeMetrics(rows);
         writeSummary("failed", rows, error);
+    }
+
+    /** pairs.csv: margin, beta, flipped for every training pair. */
+    void writePairs(double[] margin, double[] beta, boolean[] flipped) {
+        RunFiles.write(path.resolve(PAIRS), out -> {
+            BufferedWriter w = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8));
+            w.write("margin,beta,flipped");
+            w.newLine();
+            for (int i = 0; i < margin.length; i++) {
+                w.write(margin[i] + "," + beta[i] + "," + flipped[i]);
+                w.newLine();
+            }
+            w.flush();
+        });
     }
 
     private Summary writeSummary(String status, List<Map<String, Object>> rows, String error) {

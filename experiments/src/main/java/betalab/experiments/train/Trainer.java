@@ -182,7 +182,11 @@ public final class Trainer {
                 run.fail(e.getMessage(), rows);
                 throw e;
             }
-            return step == config.steps() ? run.complete(rows) : run.summary(rows, "interrupted");
+            if (step < config.steps()) {
+                return run.summary(rows, "interrupted");
+            }
+            writePairs();
+            return run.complete(rows);
         }
 
         private int[] batch(int position) {
@@ -284,6 +288,15 @@ public final class Trainer {
             }
             listener.evaluated(row);
             return row;
+        }
+
+        /** Every training pair's final margin h and β, and whether its label was flipped: for β-vs-Δ plots. */
+        private void writePairs() {
+            try (var noGrad = Tensor.noGrad()) {
+                PreferenceBatch all = batch(trainPairs);
+                run.writePairs(all.margin().toDoubleArray(), objective.evaluate(all).beta().toDoubleArray(),
+                        trainPairs.flipped());
+            }
         }
 
         private void syncReference(double weight) {

@@ -53,6 +53,9 @@ class TrainerTest {
                 "rewards/accuracies", "rewards/margins", "logps/chosen", "logps/rejected", "beta/mean", "beta/std",
                 "beta/min", "beta/max");
         assertThat(Files.readAllLines(dir.resolve(RunDirectory.METRICS_CSV))).hasSize(62);
+        List<String> pairs = Files.readAllLines(dir.resolve(RunDirectory.PAIRS));
+        assertThat(pairs.get(0)).isEqualTo("margin,beta,flipped");
+        assertThat(pairs).hasSize(1 + 192).allMatch(line -> line.split(",").length == 3);
         JsonNode provenance = new ObjectMapper().readTree(dir.resolve(RunDirectory.PROVENANCE).toFile());
         assertThat(provenance.get("extensions").toString()).contains("LossesExtension", "PoliciesExtension");
         assertThat(provenance.has("started") && provenance.has("ended") && provenance.has("git_commit")).isTrue();

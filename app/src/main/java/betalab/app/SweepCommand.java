@@ -1,0 +1,200 @@
+package betalab.app;
+
+import betalab.api.registry.Registry;
+import betalab.api.tensor.Backends;
+import betalab.experiments.sweep.Report;
+import betalab.experiments.sweep.RunResult;
+import betalab.experiments.sweep.Sweep;
+import betalab.experiments.sweep.SweepConfig;
+import betalab.experiments.sweep.SweepRun;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.LocalTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** {@code betalab sweep}: many runs from one declarative config, in parallel, with statistics, plots and a report. */
+@Command(name = "sweep", mixinStandardHelpOptions = true,
+        description = {"Run a grid (or list) of configs over seeds in parallel, then write results.csv/json, "
+                + "per-cell statistics with 95%% intervals, paired comparisons against a baseline method, "
+                + "plots and report.html into the sweep directory.",
+                "Resumable: the same command again skips finished runs and retries the rest. "
+                        + "See examples/compare-noise.yaml and examples/seed-sweep.yaml."})
+final class SweepCommand implements Callable<Integer> {
+    static final String LOG = "sweep.log";
+
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = "--config", required = true, description = "the sweep's config, YAML or JSON")
+    private Path config;
+
+    @Option(names = "--out", description = "sweep directory (default: sweeps/<sweep name>, so a rerun resumes)")
+    private Path out;
+
+    @Option(names = "--workers", description = "runs at a time (default: the number of cores, ${DEFAULT-VALUE} here)")
+    private int workers = Runtime.getRuntime().availableProcessors();
+
+    @Option(names = "--backend", description = "tensor backend by name (default: the highest-priority one)")
+    private String backend;
+
+    @Override
+    public Integer call() throws IOException {
+        if (workers < 1) {
+            throw new ParameterException(spec.commandLine(), "--workers must be ≥ 1, got " + workers);
+        }
+        if (backend != null) {
+            Backends.use(Backends.named(backend));
+        }
+        SweepConfig sweep = SweepConfig.read(config);
+        Path dir = out != null ? out : Path.of("sweeps", sweep.name());
+        Files.createDirectories(dir);
+        String extension = config.getFileName().toString().replaceFirst("^.*\\.", "");
+        Files.copy(config, dir.resolve("sweep." + extension), StandardCopyOption.REPLACE_EXISTING);
+
+        PrintWriter stdout = spec.commandLine().getOut();
+        PrintWriter stderr = spec.commandLine().getErr();
+        Sweep.Outcome outcome;
+        // Everything logged while the runs go, SLF4J's console output included, goes to the log file,
+        // so the progress bar on the terminal stays readable.
+        PrintStream console = System.err;
+        try (PrintStream log = new PrintStream(new FileOutputStream(dir.resolve(LOG).toFile(), true), true,
+                StandardCharsets.UTF_8)) {
+            System.setErr(log);
+            Progress progress = new Progress(stderr, log, System.console() != null, dir.resolve(LOG), workers);
+            outcome = new Sweep(Registry.discover(), sweep, dir).run(workers, progress);
+            progress.end();
+        } finally {
+            System.setErr(console);
+        }
+
+        Report.Written report = Report.write(sweep, dir);
+        stdout.println(report.aggregate());
+        if (!report.paired().isEmpty()) {
+            stdout.println(report.paired());
+        }
+        stdout.printf(Locale.ROOT, "%d runs: %d completed now, %d already done, %d failed%n", outcome.total(),
+                outcome.completed(), outcome.skipped(), outcome.failed());
+        for (RunResult r : report.results()) {
+            if (r.status().equals("failed")) {
+                stdout.printf(Locale.ROOT, "  failed %s: %s%n", r.run().id(), r.error());
+            }
+        }
+        stdout.println("report: " + report.html());
+        stdout.flush();
+        return outcome.failed() > 0 ? 1 : 0;
+    }
+
+    /**
+     * Shows progress on stderr — one redrawn bar on a terminal, else a line per finished run — and
+     * writes every event to the log.
+     */
+    static final class Progress implements Sweep.Listener {
+        private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSS");
+        private static final int BAR = 30;
+
+        private final PrintWriter screen;
+        private final PrintStream log;
+        private final boolean terminal;
+        private final Path logFile;
+        private final int workers;
+        private int total;
+        private int skipped;
+        private int finished;
+        private int failed;
+        private int running;
+        private long start;
+
+        Progress(PrintWriter screen, PrintStream log, boolean terminal, Path logFile, int workers) {
+            this.screen = screen;
+            this.log = log;
+            this.terminal = terminal;
+            this.logFile = logFile;
+            this.workers = workers;
+        }
+
+        @Override
+        public synchronized void planned(int total, int skipped) {
+            this.total = total;
+            this.skipped = skipped;
+            start = System.nanoTime();
+            String plan = String.format(Locale.ROOT, "%d runs, %d already done; running %d, %d at a time (log: %s)",
+                    total, skipped, total - skipped, Math.min(total - skipped, workers), logFile);
+            log(plan);
+            screen.println(plan);
+            draw();
+        }
+
+        @Override
+        public synchronized void started(SweepRun run) {
+            running++;
+            log("started " + run.id());
+            draw();
+        }
+
+        @Override
+        public synchronized void finished(SweepRun run, Exception error, double seconds) {
+            running--;
+            finished++;
+            String what = error == null ? String.format(Locale.ROOT, "completed %s in %.1f s", run.id(), seconds)
+                    : String.format(Locale.ROOT, "FAILED %s after %.1f s: %s", run.id(), seconds, error.getMessage());
+            log(what);
+            if (error != null) {
+                failed++;
+                error.printStackTrace(log);
+            }
+            if (!terminal) {
+                screen.printf(Locale.ROOT, "[%d/%d] %s%n", skipped + finished, total, what);
+            }
+            draw();
+        }
+
+        synchronized void end() {
+            if (terminal) {
+                screen.println();
+            }
+            log(String.format(Locale.ROOT, "sweep ended: %d run, %d failed, %.1f s", finished, failed,
+                    (System.nanoTime() - start) / 1e9));
+            screen.flush();
+        }
+
+        private void draw() {
+            if (!terminal) {
+                screen.flush();
+                return;
+            }
+            int done = skipped + finished;
+            int filled = total == 0 ? BAR : done * BAR / total;
+            screen.printf(Locale.ROOT, "\r[%s%s] %d/%d done · %d running · %d failed · ETA %s   ",
+                    "#".repeat(filled), "-".repeat(BAR - filled), done, total, running, failed, eta());
+            screen.flush();
+        }
+
+        /** Time per finished run so far (runs overlap, so this already counts the workers) times the runs left. */
+        private String eta() {
+            if (finished == 0) {
+                return "–";
+            }
+            double perRun = (System.nanoTime() - start) / 1e9 / finished;
+            long seconds = Math.round(perRun * (total - skipped - finished));
+            return seconds >= 60 ? seconds / 60 + "m" + String.format(Locale.ROOT, "%02d", seconds % 60) + "s"
+                    : seconds + "s";
+        }
+
+        private void log(String line) {
+            log.println(LocalTime.now().format(TIME) + " " + line);
+        }
+    }
+}
