@@ -14,6 +14,8 @@ module betalab.experiments {
 
     exports betalab.experiments;
     exports betalab.experiments.bandit;
+    exports betalab.experiments.data;
+    exports betalab.experiments.fit;
     exports betalab.experiments.seed;
     exports betalab.experiments.sweep;
     exports betalab.experiments.train;
@@ -21,4 +23,5 @@ module betalab.experiments {
     // Configs, checkpoints and results are records that Jackson builds and reads reflectively.
     opens betalab.experiments.bandit to com.fasterxml.jackson.databind;
     opens betalab.experiments.train to com.fasterxml.jackson.databind;
+    opens betalab.experiments.fit to com.fasterxml.jackson.databind;
 }

@@ -1,16 +1,31 @@
 package betalab.app;
 
+import betalab.api.registry.Extensions;
+import java.io.File;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.IntSupplier;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
 
 /** Entry point of the {@code betalab} command. */
 @Command(name = "betalab", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Preference optimisation with fixed and learnable β.",
         subcommands = {SeedCommand.class, TrainCommand.class, SweepCommand.class, LossCommand.class,
-                ListCommand.class})
+                ListCommand.class, FitBetaCommand.class})
 public final class Main implements Runnable {
+
+    @Option(names = "--plugin-path", paramLabel = "DIR_OR_JAR", scope = ScopeType.INHERIT,
+            description = "load extensions from this plugin jar, or every jar in this directory, besides the "
+                    + "launcher's plugins/ directory; may be repeated")
+    private List<Path> pluginPath = new ArrayList<>();
 
     public static void main(String[] args) {
         System.exit(run(args));
@@ -24,7 +39,9 @@ public final class Main implements Runnable {
 
     /** As {@link #run(String...)}, writing results to {@code out} and errors to {@code err}. */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
-        CommandLine cli = new CommandLine(new Main()).setOut(out).setErr(err);
+        Main main = new Main();
+        CommandLine cli = new CommandLine(main).setOut(out).setErr(err);
+        cli.setExecutionStrategy(parseResult -> main.withPlugins(() -> new CommandLine.RunLast().execute(parseResult)));
         cli.setParameterExceptionHandler((e, a) -> {
             e.getCommandLine().getErr().println(e.getCommandLine().getCommandSpec().qualifiedName() + ": "
                     + e.getMessage());
@@ -37,6 +54,28 @@ public final class Main implements Runnable {
             return e instanceof IllegalArgumentException ? CommandLine.ExitCode.USAGE : CommandLine.ExitCode.SOFTWARE;
         });
         return cli.execute(args);
+    }
+
+    /**
+     * Runs {@code command} with --plugin-path added to the plugins every registry discovers (the
+     * system property the launcher sets), and the property as it was afterwards.
+     */
+    private int withPlugins(IntSupplier command) {
+        String before = System.getProperty(Extensions.PLUGINS_PROPERTY);
+        if (pluginPath.isEmpty()) {
+            return command.getAsInt();
+        }
+        System.setProperty(Extensions.PLUGINS_PROPERTY, Stream.concat(Stream.ofNullable(before),
+                pluginPath.stream().map(Path::toString)).collect(Collectors.joining(File.pathSeparator)));
+        try {
+            return command.getAsInt();
+        } finally {
+            if (before == null) {
+                System.clearProperty(Extensions.PLUGINS_PROPERTY);
+            } else {
+                System.setProperty(Extensions.PLUGINS_PROPERTY, before);
+            }
+        }
     }
 
     @Override

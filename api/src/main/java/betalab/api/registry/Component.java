@@ -15,11 +15,19 @@ public interface Component {
         return getClass();
     }
 
-    /** The named module, or else the jar or folder, that {@link #origin()} was loaded from. */
+    /**
+     * The named module, or else the jar or folder, that {@link #origin()} was loaded from; a module
+     * loaded as a plugin also names its jar.
+     */
     default String source() {
         Module module = origin().getModule();
         if (module.isNamed()) {
-            return module.getName();
+            ModuleLayer layer = module.getLayer();
+            if (layer == null || layer == ModuleLayer.boot()) {
+                return module.getName();
+            }
+            return layer.configuration().findModule(module.getName()).flatMap(m -> m.reference().location())
+                    .map(jar -> module.getName() + " (" + jar.getPath() + ")").orElse(module.getName());
         }
         var codeSource = origin().getProtectionDomain().getCodeSource();
         return codeSource == null ? "unknown" : codeSource.getLocation().getPath();
