@@ -34,6 +34,7 @@ public final class PreferenceReader {
     }
 
     private final Path file;
+    private final LineErrors errors;
     private final DataFormat format;
     private final String featureField;
     private final Set<Column> required;
@@ -48,6 +49,7 @@ public final class PreferenceReader {
     public PreferenceReader(Path file, DataFormat format, String featureField, Set<Column> required,
                             boolean skipIdentical) {
         this.file = file;
+        this.errors = new LineErrors(file);
         this.format = format;
         this.featureField = featureField;
         this.required = Set.copyOf(required);
@@ -86,12 +88,12 @@ public final class PreferenceReader {
                     width = r.features().length;
                     widthLine = r.line();
                 } else if (r.features() != null && r.features().length != width) {
-                    throw bad(r.line(), featureField, "has " + r.features().length + " numbers, expected " + width
+                    throw errors.at(r.line(), featureField, "has " + r.features().length + " numbers, expected " + width
                             + " as on line " + widthLine);
                 }
                 if (r.chosen().equals(r.rejected())) {
                     if (!skipIdentical) {
-                        throw bad(r.line(), "fields 'chosen' and 'rejected' hold the same completion, a pair that "
+                        throw errors.at(r.line(), "fields 'chosen' and 'rejected' hold the same completion, a pair that "
                                 + "prefers nothing (h = 0 under any policy); set skip_identical to skip such pairs");
                     }
                     skipped++;
@@ -118,7 +120,7 @@ public final class PreferenceReader {
     private PreferenceRecord parse(JsonLines lines) throws IOException {
         long line = lines.number();
         if (lines.isBlank()) {
-            throw bad(line, "blank line (every line must hold one pair)");
+            throw errors.at(line, "blank line (every line must hold one pair)");
         }
         String[] texts = new String[known.size()];
         double[] values = new double[Column.values().length];
@@ -128,7 +130,7 @@ public final class PreferenceReader {
         String field = null;
         try (JsonParser p = lines.parser()) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
-                throw bad(line, "expected a JSON object");
+                throw errors.at(line, "expected a JSON object");
             }
             // Inside an object Jackson returns a field name or the object's end, or throws.
             while (p.nextToken() == JsonToken.FIELD_NAME) {
@@ -138,7 +140,7 @@ public final class PreferenceReader {
                 if (k < 0) {
                     p.skipChildren();
                 } else if (seen[k]) {
-                    throw bad(line, field, "appears twice");
+                    throw errors.at(line, field, "appears twice");
                 } else {
                     seen[k] = true;
                     Column column = Column.named(field);
@@ -146,7 +148,7 @@ public final class PreferenceReader {
                         texts[k] = text(p, line, field);
                     } else if (column != null) {
                         if (p.currentToken() != JsonToken.VALUE_NULL) {
-                            values[column.ordinal()] = number(p, line, field, column.isLength());
+                            values[column.ordinal()] = errors.number(p, line, field, column.isLength());
                         }
                     } else {
                         features = vector(p, line, field);
@@ -155,36 +157,33 @@ public final class PreferenceReader {
                 field = null;
             }
             if (p.nextToken() != null) {
-                throw bad(line, "more than one JSON value on the line");
+                throw errors.at(line, "more than one JSON value on the line");
             }
         } catch (JsonProcessingException e) {
-            // Jackson's own message, less the note on where an unclosed object began (always column 1).
-            String where = field == null ? "" : " in field '" + shorten(field) + "'";
-            throw bad(line, "malformed JSON" + where + " at column " + e.getLocation().getColumnNr() + ": "
-                    + e.getOriginalMessage().replaceAll(" \\(start marker at .*", ""));
+            throw errors.malformed(line, field, e);
         }
         for (int k = 0; k < format.textFields().size(); k++) {
             if (texts[k] == null) {
-                throw bad(line, format.textFields().get(k), "is missing (format " + format.label() + ")");
+                throw errors.at(line, format.textFields().get(k), "is missing (format " + format.label() + ")");
             }
         }
         for (Column c : required) {
             if (Double.isNaN(values[c.ordinal()])) {
-                throw bad(line, c.field(), "is missing");
+                throw errors.at(line, c.field(), "is missing");
             }
         }
         for (Column c : Column.values()) {
             if (!Double.isNaN(values[c.ordinal()]) && Double.isNaN(values[c.partner().ordinal()])) {
-                throw bad(line, c.partner().field(), "is missing; it goes with '" + c.field() + "', which is given");
+                throw errors.at(line, c.partner().field(), "is missing; it goes with '" + c.field() + "', which is given");
             }
         }
         if (featureField != null && features == null) {
-            throw bad(line, featureField, "is missing (the prompt's feature vector)");
+            throw errors.at(line, featureField, "is missing (the prompt's feature vector)");
         }
         if (format == DataFormat.HH) {
             String prompt = hhPrompt(texts[0], line, "chosen");
             if (!prompt.equals(hhPrompt(texts[1], line, "rejected"))) {
-                throw bad(line, "fields 'chosen' and 'rejected' must be the same dialogue up to their last "
+                throw errors.at(line, "fields 'chosen' and 'rejected' must be the same dialogue up to their last "
                         + "\"\\n\\nAssistant:\"; they differ before it");
             }
             return new PreferenceRecord(line, prompt, texts[0].substring(prompt.length()),
@@ -197,7 +196,7 @@ public final class PreferenceReader {
     private String hhPrompt(String dialogue, long line, String field) {
         int cut = dialogue.lastIndexOf(ASSISTANT);
         if (cut < 0) {
-            throw bad(line, field, "has no \"\\n\\nAssistant:\" turn (format hh holds Human/Assistant dialogues)");
+            throw errors.at(line, field, "has no \"\\n\\nAssistant:\" turn (format hh holds Human/Assistant dialogues)");
         }
         return dialogue.substring(0, cut + ASSISTANT.length());
     }
@@ -207,13 +206,13 @@ public final class PreferenceReader {
         JsonToken t = p.currentToken();
         if (format != DataFormat.CONVERSATIONAL) {
             if (t != JsonToken.VALUE_STRING) {
-                throw bad(line, field, "must be text, got " + describe(p)
+                throw errors.at(line, field, "must be text, got " + LineErrors.describe(p)
                         + (t == JsonToken.START_ARRAY ? " (for lists of messages use format conversational)" : ""));
             }
             return p.getText();
         }
         if (t != JsonToken.START_ARRAY) {
-            throw bad(line, field, "must be a list of {\"role\", \"content\"} messages, got " + describe(p)
+            throw errors.at(line, field, "must be a list of {\"role\", \"content\"} messages, got " + LineErrors.describe(p)
                     + (t == JsonToken.VALUE_STRING ? " (for plain text use format trl)" : ""));
         }
         StringBuilder text = new StringBuilder();
@@ -221,7 +220,7 @@ public final class PreferenceReader {
         while (p.nextToken() != JsonToken.END_ARRAY) {
             String at = field + "[" + i + "]";
             if (p.currentToken() != JsonToken.START_OBJECT) {
-                throw bad(line, at, "must be a {\"role\", \"content\"} message, got " + describe(p));
+                throw errors.at(line, at, "must be a {\"role\", \"content\"} message, got " + LineErrors.describe(p));
             }
             String role = null;
             String content = null;
@@ -230,7 +229,7 @@ public final class PreferenceReader {
                 p.nextToken();
                 if (name.equals("role") || name.equals("content")) {
                     if (p.currentToken() != JsonToken.VALUE_STRING) {
-                        throw bad(line, at + "." + name, "must be text, got " + describe(p));
+                        throw errors.at(line, at + "." + name, "must be text, got " + LineErrors.describe(p));
                     }
                     if (name.equals("role")) {
                         role = p.getText();
@@ -242,35 +241,20 @@ public final class PreferenceReader {
                 }
             }
             if (role == null || content == null) {
-                throw bad(line, at + "." + (role == null ? "role" : "content"), "is missing");
+                throw errors.at(line, at + "." + (role == null ? "role" : "content"), "is missing");
             }
             text.append(i == 0 ? "" : "\n").append(role).append(": ").append(content);
             i++;
         }
         if (i == 0) {
-            throw bad(line, field, "is an empty list of messages");
+            throw errors.at(line, field, "is an empty list of messages");
         }
         return text.toString();
     }
 
-    private double number(JsonParser p, long line, String field, boolean positive) throws IOException {
-        JsonToken t = p.currentToken();
-        if (t != JsonToken.VALUE_NUMBER_INT && t != JsonToken.VALUE_NUMBER_FLOAT) {
-            throw bad(line, field, "must be a number, got " + describe(p));
-        }
-        double v = p.getDoubleValue();
-        if (!Double.isFinite(v)) {
-            throw bad(line, field, "must be a finite number, got " + shorten(p.getText()));
-        }
-        if (positive && v <= 0) {
-            throw bad(line, field, "must be > 0 (a token count), got " + shorten(p.getText()));
-        }
-        return v;
-    }
-
     private double[] vector(JsonParser p, long line, String field) throws IOException {
         if (p.currentToken() != JsonToken.START_ARRAY) {
-            throw bad(line, field, "must be a list of numbers (the prompt's features), got " + describe(p));
+            throw errors.at(line, field, "must be a list of numbers (the prompt's features), got " + LineErrors.describe(p));
         }
         double[] v = new double[16];
         int n = 0;
@@ -278,37 +262,12 @@ public final class PreferenceReader {
             if (n == v.length) {
                 v = Arrays.copyOf(v, 2 * n);
             }
-            v[n] = number(p, line, field + "[" + n + "]", false);
+            v[n] = errors.number(p, line, field + "[" + n + "]", false);
             n++;
         }
         if (n == 0) {
-            throw bad(line, field, "is an empty list; the prompt's features need at least one number");
+            throw errors.at(line, field, "is an empty list; the prompt's features need at least one number");
         }
         return Arrays.copyOf(v, n);
-    }
-
-    /** A JSON value as an error message quotes it: text in quotes and cut short, structures by kind. */
-    private static String describe(JsonParser p) throws IOException {
-        JsonToken t = p.currentToken();
-        return switch (t) {
-            case VALUE_STRING -> "\"" + shorten(p.getText()) + "\"";
-            case START_OBJECT -> "an object";
-            case START_ARRAY -> "a list";
-            default -> shorten(p.getText());
-        };
-    }
-
-    private IllegalArgumentException bad(long line, String field, String problem) {
-        return bad(line, "field '" + shorten(field) + "' " + problem);
-    }
-
-    /** An error on one line; whitespace is collapsed, as text quoted from the input may hold line breaks. */
-    private IllegalArgumentException bad(long line, String problem) {
-        return new IllegalArgumentException(file + ", line " + line + ": " + problem.replaceAll("\\s+", " "));
-    }
-
-    /** Input text quoted in a message, cut short: a message stays one readable line. */
-    private static String shorten(String text) {
-        return text.length() <= 40 ? text : text.substring(0, 40) + "…";
     }
 }

@@ -16,21 +16,26 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
- * Reads a {@link TrainConfig} from YAML ({@code .yaml}, {@code .yml}) or JSON. Every failure is one
- * line naming the file, the line where known, and the field: a syntax error, an unknown field, a
- * value of the wrong type, a missing required field or a value out of range.
+ * Reads configs ({@link TrainConfig} and the others) from YAML ({@code .yaml}, {@code .yml}) or
+ * JSON. Every failure is one line naming the file, the line where known, and the field: a syntax
+ * error, an unknown field, a value of the wrong type, a missing required field or a value out of range.
  */
 public final class ConfigReader {
     private ConfigReader() {
     }
 
     public static TrainConfig read(Path file) {
+        return read(file, TrainConfig.class);
+    }
+
+    /** A config of any type, read with the same strictness and the same one-line errors. */
+    public static <T> T read(Path file, Class<T> type) {
         ObjectMapper mapper = mapper(file)
                 .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
                 .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
                 .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
         try {
-            TrainConfig config = mapper.readValue(Files.readString(file), TrainConfig.class);
+            T config = mapper.readValue(Files.readString(file), type);
             if (config == null) {
                 throw new IllegalArgumentException(file + ": the file is empty");
             }
