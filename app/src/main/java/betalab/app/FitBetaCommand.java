@@ -8,11 +8,8 @@ import betalab.experiments.fit.FitConfigReader;
 import betalab.experiments.train.RunDirectory;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -50,34 +47,12 @@ final class FitBetaCommand implements Callable<Integer> {
         FitConfig fit = FitConfigReader.read(config);
         PrintWriter stdout = spec.commandLine().getOut();
         BetaFitter fitter = new BetaFitter(Registry.discover(), row -> {
-            stdout.println(line(row));
+            String at = String.format(Locale.ROOT, "epoch %3s  step %6s", row.get("epoch"), row.get("step"));
+            stdout.println(RunOutput.line(at, row, SHOWN));
             stdout.flush();
         });
-        RunDirectory.Summary summary = fitter.fit(fit, out != null ? out : defaultDirectory(config));
-        stdout.println();
-        stdout.printf(Locale.ROOT, "%s after %d steps: %s%n", summary.status(), summary.steps(), summary.path());
-        summary.last().forEach((k, v) -> stdout.printf(Locale.ROOT, "  %-24s %s%n", k, format(v)));
-        stdout.flush();
+        RunDirectory.Summary summary = fitter.fit(fit, out != null ? out : RunOutput.defaultDirectory(config));
+        RunOutput.printSummary(stdout, summary);
         return 0;
-    }
-
-    private static Path defaultDirectory(Path config) {
-        String name = config.getFileName().toString().replaceFirst("\\.(ya?ml|json)$", "");
-        return Path.of("runs", name + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-    }
-
-    private static String line(Map<String, Object> row) {
-        StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "epoch %3s  step %6s", row.get("epoch"),
-                row.get("step")));
-        for (String key : SHOWN) {
-            if (row.get(key) instanceof Double d) {
-                b.append(String.format(Locale.ROOT, "  %s %.4f", key, d));
-            }
-        }
-        return b.toString();
-    }
-
-    private static String format(Object v) {
-        return v instanceof Double d ? String.format(Locale.ROOT, "%.4f", d) : String.valueOf(v);
     }
 }

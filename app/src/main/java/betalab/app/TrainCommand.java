@@ -8,11 +8,8 @@ import betalab.experiments.train.TrainConfig;
 import betalab.experiments.train.Trainer;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -57,7 +54,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         PrintWriter stdout = spec.commandLine().getOut();
         Trainer trainer = new Trainer(Registry.discover(), row -> {
-            stdout.println(line(row));
+            stdout.println(RunOutput.line(String.format(Locale.ROOT, "step %5s", row.get("step")), row, SHOWN));
             stdout.flush();
         });
         RunDirectory.Summary summary;
@@ -65,32 +62,9 @@ final class TrainCommand implements Callable<Integer> {
             summary = trainer.resume(source.resume);
         } else {
             TrainConfig config = ConfigReader.read(source.config);
-            summary = trainer.train(config, out != null ? out : defaultDirectory(source.config));
+            summary = trainer.train(config, out != null ? out : RunOutput.defaultDirectory(source.config));
         }
-        stdout.println();
-        stdout.printf(Locale.ROOT, "%s after %d steps: %s%n", summary.status(), summary.steps(), summary.path());
-        summary.last().forEach((k, v) -> stdout.printf(Locale.ROOT, "  %-22s %s%n", k, format(v)));
-        stdout.flush();
+        RunOutput.printSummary(stdout, summary);
         return 0;
-    }
-
-    private static Path defaultDirectory(Path config) {
-        String name = config.getFileName().toString().replaceFirst("\\.(ya?ml|json)$", "");
-        return Path.of("runs", name + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-    }
-
-    private static String line(Map<String, Object> row) {
-        StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "step %5s", row.get("step")));
-        for (String key : SHOWN) {
-            Object v = row.get(key);
-            if (v instanceof Double d && Double.isFinite(d)) {
-                b.append(String.format(Locale.ROOT, "  %s %s", key, format(v)));
-            }
-        }
-        return b.toString();
-    }
-
-    private static String format(Object v) {
-        return v instanceof Double d ? String.format(Locale.ROOT, "%.4f", d) : String.valueOf(v);
     }
 }
