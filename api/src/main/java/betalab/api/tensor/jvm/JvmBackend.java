@@ -6,13 +6,53 @@ import betalab.api.tensor.Shapes;
 import betalab.api.tensor.Storage;
 import betalab.api.tensor.TensorBackend;
 import betalab.api.tensor.UnaryOp;
+import java.util.Arrays;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinTask;
 
 /**
- * The pure-JVM backend: plain loops over {@code double[]}. For the small shapes of preference
+ * The pure-JVM backend: plain loops over Java arrays. For the small shapes of preference
  * experiments a loop costs nanoseconds where a native call costs microseconds, so this is the
- * default engine; float32 tensors are rounded to float precision after every kernel.
+ * default engine.
+ *
+ * <p>Float32 storage is a {@code float[]}, float64 a {@code double[]}. Float32 arithmetic gives the
+ * float32 result exactly: + − × ÷ are done in float (the same as in double then rounded, since a
+ * double holds more than twice a float's digits), every other function in double and rounded once.
+ * Sums and matrix products accumulate in double and round at the end. Kernels mixing precisions
+ * widen their float32 operands and compute in float64.
+ *
+ * <p>Every kernel picks its operation once and then runs tight loops: broadcasting walks rows of
+ * the output with an inner contiguous loop rather than stepping an index per element. Matrix
+ * products past a small size take a cache-blocked kernel (packed panels of op(A) and op(B), four
+ * rows of C at a time, written so that HotSpot's C2 vectorises it with fused multiply-adds), and
+ * large ones split their columns over threads of the common fork-join pool. The backend keeps no
+ * mutable state other than per-thread scratch, so tensors may be computed on several threads at once.
  */
 public final class JvmBackend implements TensorBackend {
+
+    /** Products with at least this many multiply-adds (m·k·n) take the blocked kernel. */
+    static final long BLOCKED_MATMUL_WORK = Long.getLong("betalab.jvm.blockedMatmulWork", 8192);
+    /** Products with at least this many multiply-adds are split over threads. */
+    static final long PARALLEL_MATMUL_WORK = Long.getLong("betalab.jvm.parallelMatmulWork", 1L << 21);
+    /** Threads a large product may use, the calling one included. */
+    static final int THREADS = Math.max(1, Integer.getInteger("betalab.jvm.threads",
+            Math.min(Runtime.getRuntime().availableProcessors(), ForkJoinPool.getCommonPoolParallelism() + 1)));
+
+    /** Depth of the packed panels: columns of op(A), rows of op(B). */
+    private static final int KC = 128;
+    /** Columns of C accumulated at once. */
+    private static final int NC = 512;
+    /** Rows of C accumulated at once. */
+    private static final int MC = 256;
+
+    /** A thread's block of C and panels of op(A) and op(B), reused by every product it computes (1.8 MB). */
+    private static final class Scratch {
+        final double[][] block = new double[MC][NC];
+        final double[][] aPanel = new double[MC][KC];
+        final double[][] bPanel = new double[KC][NC];
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     @Override
     public String name() {
@@ -26,34 +66,111 @@ public final class JvmBackend implements TensorBackend {
 
     @Override
     public Storage of(double[] values, DType dtype) {
-        return JvmStorage.rounded(this, values.clone(), dtype);
+        return dtype == DType.FLOAT64 ? JvmStorage.of(this, values.clone()) : JvmStorage.of(this, JvmStorage.narrow(values));
     }
 
     @Override
     public Storage full(int size, double value, DType dtype) {
-        double[] d = new double[size];
-        java.util.Arrays.fill(d, value);
-        return JvmStorage.rounded(this, d, dtype);
+        if (dtype == DType.FLOAT64) {
+            double[] d = new double[size];
+            Arrays.fill(d, value);
+            return JvmStorage.of(this, d);
+        }
+        float[] f = new float[size];
+        Arrays.fill(f, (float) value);
+        return JvmStorage.of(this, f);
     }
 
     @Override
     public double[] toDoubleArray(Storage storage) {
-        return data(storage).clone();
+        JvmStorage s = js(storage);
+        return s.d != null ? s.d.clone() : JvmStorage.widen(s.f);
     }
 
     @Override
     public Storage cast(Storage storage, DType dtype) {
-        return JvmStorage.rounded(this, data(storage).clone(), dtype);
+        JvmStorage s = js(storage);
+        if (s.f != null) {
+            return dtype == DType.FLOAT32 ? JvmStorage.of(this, s.f.clone()) : JvmStorage.of(this, JvmStorage.widen(s.f));
+        }
+        return dtype == DType.FLOAT64 ? JvmStorage.of(this, s.d.clone()) : JvmStorage.of(this, JvmStorage.narrow(s.d));
     }
+
+    // ---------------------------------------------------------------- element-wise
 
     @Override
     public Storage unary(UnaryOp op, Storage x) {
-        double[] in = data(x);
-        double[] out = new double[in.length];
-        for (int i = 0; i < in.length; i++) {
-            out[i] = apply(op, in[i]);
+        JvmStorage s = js(x);
+        if (s.f == null) {
+            double[] in = s.d;
+            double[] out = new double[in.length];
+            for (int i = 0; i < in.length; i++) {
+                out[i] = apply(op, in[i]);
+            }
+            return JvmStorage.of(this, out);
         }
-        return JvmStorage.rounded(this, out, x.dtype());
+        float[] in = s.f;
+        int n = in.length;
+        float[] out = new float[n];
+        switch (op) {
+            case NEG -> {
+                for (int i = 0; i < n; i++) {
+                    out[i] = -in[i];
+                }
+            }
+            case EXP -> {
+                for (int i = 0; i < n; i++) {
+                    out[i] = (float) Math.exp(in[i]);
+                }
+            }
+            case LOG -> {
+                for (int i = 0; i < n; i++) {
+                    out[i] = (float) Math.log(in[i]);
+                }
+            }
+            case SQRT -> {
+                for (int i = 0; i < n; i++) {
+                    out[i] = (float) Math.sqrt(in[i]);
+                }
+            }
+            case ABS -> {
+                for (int i = 0; i < n; i++) {
+                    out[i] = Math.abs(in[i]);
+                }
+            }
+            case SQUARE -> {
+                for (int i = 0; i < n; i++) {
+                    out[i] = in[i] * in[i];
+                }
+            }
+            case RELU -> {
+                for (int i = 0; i < n; i++) {
+                    float v = in[i];
+                    out[i] = v > 0 ? v : 0f;
+                }
+            }
+            case SIGMOID -> {
+                for (int i = 0; i < n; i++) {
+                    out[i] = (float) sigmoid(in[i]);
+                }
+            }
+            case TANH -> {
+                for (int i = 0; i < n; i++) {
+                    out[i] = (float) Math.tanh(in[i]);
+                }
+            }
+            case SOFTPLUS -> {
+                for (int i = 0; i < n; i++) {
+                    out[i] = (float) softplus(in[i]);
+                }
+            }
+            case LOG_SIGMOID -> {
+                for (int i = 0; i < n; i++) {
+                    out[i] = (float) -softplus(-(double) in[i]);
+                }
+            }
+        }
+        return JvmStorage.of(this, out);
     }
 
     private static double apply(UnaryOp op, double v) {
@@ -74,14 +191,85 @@ public final class JvmBackend implements TensorBackend {
 
     @Override
     public Storage unaryBackward(UnaryOp op, Storage x, Storage y, Storage gradY) {
-        double[] xs = data(x);
-        double[] ys = data(y);
-        double[] g = data(gradY);
-        double[] out = new double[xs.length];
-        for (int i = 0; i < xs.length; i++) {
-            out[i] = g[i] * derivative(op, xs[i], ys[i]);
+        JvmStorage xs = js(x);
+        JvmStorage ys = js(y);
+        JvmStorage gs = js(gradY);
+        if (xs.f == null || ys.f == null || gs.f == null) {
+            double[] xd = xs.doubles();
+            double[] yd = ys.doubles();
+            double[] g = gs.doubles();
+            double[] out = new double[xd.length];
+            for (int i = 0; i < xd.length; i++) {
+                out[i] = g[i] * derivative(op, xd[i], yd[i]);
+            }
+            return JvmStorage.of(this, out);
         }
-        return JvmStorage.rounded(this, out, DType.widest(x.dtype(), gradY.dtype()));
+        float[] xv = xs.f;
+        float[] yv = ys.f;
+        float[] g = gs.f;
+        int n = xv.length;
+        float[] out = new float[n];
+        // g · op'(x, y), computed in double as the derivative is written, rounded once.
+        switch (op) {
+            case NEG -> {
+                for (int i = 0; i < n; i++) {
+                    out[i] = -g[i];
+                }
+            }
+            case EXP -> {
+                for (int i = 0; i < n; i++) {
+                    out[i] = g[i] * yv[i];
+                }
+            }
+            case LOG -> {
+                for (int i = 0; i < n; i++) {
+                    out[i] = (float) (g[i] * (1.0 / xv[i]));
+                }
+            }
+            case SQRT -> {
+                for (int i = 0; i < n; i++) {
+                    out[i] = (float) (g[i] * (0.5 / yv[i]));
+                }
+            }
+            case ABS -> {
+                for (int i = 0; i < n; i++) {
+                    out[i] = g[i] * Math.signum(xv[i]);
+                }
+            }
+            case SQUARE -> {
+                for (int i = 0; i < n; i++) {
+                    out[i] = (float) (g[i] * (2.0 * xv[i]));
+                }
+            }
+            case RELU -> {
+                for (int i = 0; i < n; i++) {
+                    out[i] = g[i] * (xv[i] > 0 ? 1f : 0f);
+                }
+            }
+            case SIGMOID -> {
+                for (int i = 0; i < n; i++) {
+                    double s = yv[i];
+                    out[i] = (float) (g[i] * (s * (1.0 - s)));
+                }
+            }
+            case TANH -> {
+                for (int i = 0; i < n; i++) {
+                    double t = yv[i];
+                    out[i] = (float) (g[i] * (1.0 - t * t));
+                }
+            }
+            case SOFTPLUS -> {
+                for (int i = 0; i < n; i++) {
+                    out[i] = (float) (g[i] * sigmoid(xv[i]));
+                }
+            }
+            case LOG_SIGMOID -> {
+                for (int i = 0; i < n; i++) {
+                    out[i] = (float) (g[i] * sigmoid(-(double) xv[i]));
+                }
+            }
+        }
+        return JvmStorage.of(this, out);
     }
 
     private static double derivative(UnaryOp op, double x, double y) {
@@ -114,45 +302,42 @@ public final class JvmBackend implements TensorBackend {
 
     @Override
     public Storage binary(BinaryOp op, Storage a, int[] aShape, Storage b, int[] bShape, int[] outShape) {
-        double[] x = data(a);
-        double[] y = data(b);
+        JvmStorage sa = js(a);
+        JvmStorage sb = js(b);
         int n = Shapes.size(outShape);
+        if (sa.f != null && sb.f != null) {
+            float[] x = sa.f;
+            float[] y = sb.f;
+            float[] out = new float[n];
+            if (x.length == n && y.length == n) {
+                sameF(op, x, y, out);
+            } else if (y.length == 1) {
+                scalarRightF(op, x, y[0], out);
+            } else if (x.length == 1) {
+                scalarLeftF(op, x[0], y, out);
+            } else {
+                Walk w = new Walk(outShape, Shapes.broadcastStrides(aShape, outShape),
+                        Shapes.broadcastStrides(bShape, outShape));
+                broadcastF(op, x, y, out, w);
+            }
+            return JvmStorage.of(this, out);
+        }
+        double[] x = sa.doubles();
+        double[] y = sb.doubles();
         double[] out = new double[n];
-        if (x.length == n && y.length == n) {
-            for (int i = 0; i < n; i++) {
-                out[i] = apply(op, x[i], y[i]);
-            }
-        } else if (x.length == n && y.length == 1) {
-            double s = y[0];
-            for (int i = 0; i < n; i++) {
-                out[i] = apply(op, x[i], s);
-            }
-        } else if (x.length == 1 && y.length == n) {
-            double s = x[0];
-            for (int i = 0; i < n; i++) {
-                out[i] = apply(op, s, y[i]);
-            }
-        } else {
-            int[] as = Shapes.broadcastStrides(aShape, outShape);
-            int[] bs = Shapes.broadcastStrides(bShape, outShape);
-            int[] index = new int[outShape.length];
-            int ia = 0;
-            int ib = 0;
-            for (int i = 0; i < n; i++) {
-                out[i] = apply(op, x[ia], y[ib]);
-                for (int d = outShape.length - 1; d >= 0; d--) {
-                    ia += as[d];
-                    ib += bs[d];
-                    if (++index[d] < outShape[d]) {
-                        break;
-                    }
-                    ia -= as[d] * outShape[d];
-                    ib -= bs[d] * outShape[d];
-                    index[d] = 0;
-                }
+        Walk w = new Walk(outShape, Shapes.broadcastStrides(aShape, outShape), Shapes.broadcastStrides(bShape, outShape));
+        int len = w.rank == 0 ? n : w.dims[0];
+        int[][] offsets = w.rowOffsets(n);
+        for (int r = 0, oo = 0; oo < n; r++, oo += len) {
+            int xo = offsets[0][r];
+            int yo = offsets[1][r];
+            int xs = w.rank == 0 ? 0 : w.first[0];
+            int ys = w.rank == 0 ? 0 : w.second[0];
+            for (int i = 0; i < len; i++) {
+                out[oo + i] = apply(op, x[xo + i * xs], y[yo + i * ys]);
             }
         }
-        return JvmStorage.rounded(this, out, DType.widest(a.dtype(), b.dtype()));
+        return JvmStorage.of(this, out);
     }
 
     private static double apply(BinaryOp op, double x, double y) {
@@ -165,67 +350,425 @@ public final class JvmBackend implements TensorBackend {
         };
     }
 
-    @Override
-    public Storage sumTo(Storage x, int[] shape, int[] targetShape) {
-        double[] in = data(x);
-        int n = Shapes.size(targetShape);
-        if (n == in.length) {
-            return x;
-        }
-        double[] out = new double[n];
-        if (n == 1) {
-            double s = 0;
-            for (double v : in) {
-                s += v;
+    /** out = x op y for float32 operands of the output's size: plain indices, which C2 vectorises. */
+    private static void sameF(BinaryOp op, float[] x, float[] y, float[] out) {
+        int n = out.length;
+        switch (op) {
+            case ADD -> {
+                for (int i = 0; i < n; i++) {
+                    out[i] = x[i] + y[i];
+                }
             }
-            out[0] = s;
-        } else {
-            // Walk the source; the target index moves only along dimensions the target keeps.
-            int[] ts = Shapes.broadcastStrides(targetShape, shape);
-            int[] index = new int[shape.length];
-            int it = 0;
-            for (double v : in) {
-                out[it] += v;
-                for (int d = shape.length - 1; d >= 0; d--) {
-                    it += ts[d];
-                    if (++index[d] < shape[d]) {
-                        break;
-                    }
-                    it -= ts[d] * shape[d];
-                    index[d] = 0;
+            case SUB -> {
+                for (int i = 0; i < n; i++) {
+                    out[i] = x[i] - y[i];
+                }
+            }
+            case MUL -> {
+                for (int i = 0; i < n; i++) {
+                    out[i] = x[i] * y[i];
+                }
+            }
+            case DIV -> {
+                for (int i = 0; i < n; i++) {
+                    out[i] = x[i] / y[i];
+                }
+            }
+            case GREATER -> {
+                for (int i = 0; i < n; i++) {
+                    out[i] = x[i] > y[i] ? 1f : 0f;
                 }
             }
         }
-        return JvmStorage.rounded(this, out, x.dtype());
+    }
+
+    /** out = x op s, x of the output's size (or one element). */
+    private static void scalarRightF(BinaryOp op, float[] x, float s, float[] out) {
+        int n = out.length;
+        if (x.length != n) {
+            Arrays.fill(out, applyF(op, x[0], s));
+            return;
+        }
+        switch (op) {
+            case ADD -> {
+                for (int i = 0; i < n; i++) {
+                    out[i] = x[i] + s;
+                }
+            }
+            case SUB -> {
+                for (int i = 0; i < n; i++) {
+                    out[i] = x[i] - s;
+                }
+            }
+            case MUL -> {
+                for (int i = 0; i < n; i++) {
+                    out[i] = x[i] * s;
+                }
+            }
+            case DIV -> {
+                for (int i = 0; i < n; i++) {
+                    out[i] = x[i] / s;
+                }
+            }
+            case GREATER -> {
+                for (int i = 0; i < n; i++) {
+                    out[i] = x[i] > s ? 1f : 0f;
+                }
+            }
+        }
+    }
+
+    /** out = s op y, y of the output's size. */
+    private static void scalarLeftF(BinaryOp op, float s, float[] y, float[] out) {
+        int n = out.length;
+        switch (op) {
+            case ADD -> {
+                for (int i = 0; i < n; i++) {
+                    out[i] = s + y[i];
+                }
+            }
+            case SUB -> {
+                for (int i = 0; i < n; i++) {
+                    out[i] = s - y[i];
+                }
+            }
+            case MUL -> {
+                for (int i = 0; i < n; i++) {
+                    out[i] = s * y[i];
+                }
+            }
+            case DIV -> {
+                for (int i = 0; i < n; i++) {
+                    out[i] = s / y[i];
+                }
+            }
+            case GREATER -> {
+                for (int i = 0; i < n; i++) {
+                    out[i] = s > y[i] ? 1f : 0f;
+                }
+            }
+        }
+    }
+
+    private static float applyF(BinaryOp op, float x, float y) {
+        return switch (op) {
+            case ADD -> x + y;
+            case SUB -> x - y;
+            case MUL -> x * y;
+            case DIV -> x / y;
+            case GREATER -> x > y ? 1f : 0f;
+        };
+    }
+
+    /**
+     * NumPy broadcasting for float32: dimensions both operands walk alike are merged, the operands'
+     * offsets at the start of every innermost run are computed first, then one loop per operation
+     * fills the runs.
+     */
+    private static void broadcastF(BinaryOp op, float[] x, float[] y, float[] out, Walk w) {
+        int n = out.length;
+        if (w.rank == 0) {
+            Arrays.fill(out, applyF(op, x[0], y[0]));
+            return;
+        }
+        int len = w.dims[0];
+        int xs = w.first[0];
+        int ys = w.second[0];
+        int[][] offsets = w.rowOffsets(n);
+        int[] xo = offsets[0];
+        int[] yo = offsets[1];
+        int rows = xo.length;
+        if (xs == 1 && ys == 1) {
+            // Both operands contiguous along the run (the usual case): no stride arithmetic.
+            switch (op) {
+                case ADD -> {
+                    for (int r = 0; r < rows; r++) {
+                        int a = xo[r];
+                        int b = yo[r];
+                        int o = r * len;
+                        for (int i = 0; i < len; i++) {
+                            out[o + i] = x[a + i] + y[b + i];
+                        }
+                    }
+                }
+                case SUB -> {
+                    for (int r = 0; r < rows; r++) {
+                        int a = xo[r];
+                        int b = yo[r];
+                        int o = r * len;
+                        for (int i = 0; i < len; i++) {
+                            out[o + i] = x[a + i] - y[b + i];
+                        }
+                    }
+                }
+                case MUL -> {
+                    for (int r = 0; r < rows; r++) {
+                        int a = xo[r];
+                        int b = yo[r];
+                        int o = r * len;
+                        for (int i = 0; i < len; i++) {
+                            out[o + i] = x[a + i] * y[b + i];
+                        }
+                    }
+                }
+                case DIV -> {
+                    for (int r = 0; r < rows; r++) {
+                        int a = xo[r];
+                        int b = yo[r];
+                        int o = r * len;
+                        for (int i = 0; i < len; i++) {
+                            out[o + i] = x[a + i] / y[b + i];
+                        }
+                    }
+                }
+                case GREATER -> {
+                    for (int r = 0; r < rows; r++) {
+                        int a = xo[r];
+                        int b = yo[r];
+                        int o = r * len;
+                        for (int i = 0; i < len; i++) {
+                            out[o + i] = x[a + i] > y[b + i] ? 1f : 0f;
+                        }
+                    }
+                }
+            }
+            return;
+        }
+        switch (op) {
+            case ADD -> {
+                for (int r = 0; r < rows; r++) {
+                    int a = xo[r];
+                    int b = yo[r];
+                    int o = r * len;
+                    for (int i = 0; i < len; i++) {
+                        out[o + i] = x[a + i * xs] + y[b + i * ys];
+                    }
+                }
+            }
+            case SUB -> {
+                for (int r = 0; r < rows; r++) {
+                    int a = xo[r];
+                    int b = yo[r];
+                    int o = r * len;
+                    for (int i = 0; i < len; i++) {
+                        out[o + i] = x[a + i * xs] - y[b + i * ys];
+                    }
+                }
+            }
+            case MUL -> {
+                for (int r = 0; r < rows; r++) {
+                    int a = xo[r];
+                    int b = yo[r];
+                    int o = r * len;
+                    for (int i = 0; i < len; i++) {
+                        out[o + i] = x[a + i * xs] * y[b + i * ys];
+                    }
+                }
+            }
+            case DIV -> {
+                for (int r = 0; r < rows; r++) {
+                    int a = xo[r];
+                    int b = yo[r];
+                    int o = r * len;
+                    for (int i = 0; i < len; i++) {
+                        out[o + i] = x[a + i * xs] / y[b + i * ys];
+                    }
+                }
+            }
+            case GREATER -> {
+                for (int r = 0; r < rows; r++) {
+                    int a = xo[r];
+                    int b = yo[r];
+                    int o = r * len;
+                    for (int i = 0; i < len; i++) {
+                        out[o + i] = x[a + i * xs] > y[b + i * ys] ? 1f : 0f;
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * A row-major walk over {@code shape} with two sets of strides, its dimensions merged where
+     * both strides allow and size-1 dimensions dropped; index 0 is the innermost.
+     */
+    private static final class Walk {
+        final int[] dims;
+        final int[] first;
+        final int[] second;
+        final int rank;
+
+        Walk(int[] shape, int[] firstStrides, int[] secondStrides) {
+            dims = new int[shape.length];
+            first = new int[shape.length];
+            second = new int[shape.length];
+            int r = 0;
+            for (int d = shape.length - 1; d >= 0; d--) {
+                if (shape[d] == 1) {
+                    continue;
+                }
+                if (r > 0 && firstStrides[d] == first[r - 1] * dims[r - 1]
+                        && secondStrides[d] == second[r - 1] * dims[r - 1]) {
+                    dims[r - 1] *= shape[d];
+                } else {
+                    dims[r] = shape[d];
+                    first[r] = firstStrides[d];
+                    second[r] = secondStrides[d];
+                    r++;
+                }
+            }
+            rank = r;
+        }
+
+        /** For each innermost run of a walk over {@code total} elements: where it starts in each operand. */
+        int[][] rowOffsets(int total) {
+            int len = rank == 0 ? Math.max(total, 1) : dims[0];
+            int rows = len == 0 ? 0 : total / len;
+            int[] a = new int[rows];
+            int[] b = new int[rows];
+            int[] index = new int[Math.max(rank, 1)];
+            int ao = 0;
+            int bo = 0;
+            for (int r = 0; r < rows; r++) {
+                a[r] = ao;
+                b[r] = bo;
+                for (int d = 1; d < rank; d++) {
+                    ao += first[d];
+                    bo += second[d];
+                    if (++index[d] < dims[d]) {
+                        break;
+                    }
+                    ao -= first[d] * dims[d];
+                    bo -= second[d] * dims[d];
+                    index[d] = 0;
+                }
+            }
+            return new int[][] {a, b};
+        }
+    }
+
+    /** Row-major strides of a contiguous array of this shape. */
+    private static int[] contiguousStrides(int[] shape) {
+        int[] strides = new int[shape.length];
+        int stride = 1;
+        for (int d = shape.length - 1; d >= 0; d--) {
+            strides[d] = stride;
+            stride *= shape[d];
+        }
+        return strides;
+    }
+
+    // ---------------------------------------------------------------- reductions and broadcasting
+
+    @Override
+    public Storage sumTo(Storage x, int[] shape, int[] targetShape) {
+        JvmStorage s = js(x);
+        int size = s.size();
+        int n = Shapes.size(targetShape);
+        if (n == size) {
+            return x;
+        }
+        // Sums accumulate in double, each target element adding its sources in source order.
+        double[] acc = new double[n];
+        if (n == 1) {
+            double sum = 0;
+            if (s.f != null) {
+                for (float v : s.f) {
+                    sum += v;
+                }
+            } else {
+                for (double v : s.d) {
+                    sum += v;
+                }
+            }
+            acc[0] = sum;
+        } else if (size > 0) {
+            // The source a row at a time; the target's offset moves only along the dimensions it keeps.
+            Walk w = new Walk(shape, contiguousStrides(shape), Shapes.broadcastStrides(targetShape, shape));
+            int len = w.dims[0];
+            int ts = w.second[0];
+            int[] to = w.rowOffsets(size)[1];
+            if (s.f != null) {
+                float[] in = s.f;
+                for (int r = 0; r < to.length; r++) {
+                    int io = r * len;
+                    int t = to[r];
+                    if (ts == 0) {
+                        double sum = acc[t];
+                        for (int i = 0; i < len; i++) {
+                            sum += in[io + i];
+                        }
+                        acc[t] = sum;
+                    } else {
+                        for (int i = 0; i < len; i++) {
+                            acc[t + i * ts] += in[io + i];
+                        }
+                    }
+                }
+            } else {
+                double[] in = s.d;
+                for (int r = 0; r < to.length; r++) {
+                    int io = r * len;
+                    int t = to[r];
+                    for (int i = 0; i < len; i++) {
+                        acc[t + i * ts] += in[io + i];
+                    }
+                }
+            }
+        }
+        return JvmStorage.rounded(this, acc, x.dtype());
     }
 
     @Override
     public Storage broadcastTo(Storage x, int[] shape, int[] outShape) {
-        double[] in = data(x);
+        JvmStorage s = js(x);
         int n = Shapes.size(outShape);
-        if (n == in.length) {
+        if (n == s.size()) {
             return x;
         }
-        double[] out = new double[n];
-        if (in.length == 1) {
-            java.util.Arrays.fill(out, in[0]);
-        } else {
-            int[] s = Shapes.broadcastStrides(shape, outShape);
-            int[] index = new int[outShape.length];
-            int is = 0;
-            for (int i = 0; i < n; i++) {
-                out[i] = in[is];
-                for (int d = outShape.length - 1; d >= 0; d--) {
-                    is += s[d];
-                    if (++index[d] < outShape[d]) {
-                        break;
+        int[] strides = Shapes.broadcastStrides(shape, outShape);
+        Walk w = new Walk(outShape, strides, strides);
+        if (s.f != null) {
+            float[] in = s.f;
+            float[] out = new float[n];
+            if (in.length == 1 || w.rank == 0) {
+                Arrays.fill(out, in[0]);
+            } else {
+                int len = w.dims[0];
+                int stride = w.first[0];
+                int[] io = w.rowOffsets(n)[0];
+                for (int r = 0; r < io.length; r++) {
+                    int o = r * len;
+                    int base = io[r];
+                    if (stride == 0) {
+                        float v = in[base];
+                        for (int i = 0; i < len; i++) {
+                            out[o + i] = v;
+                        }
+                    } else {
+                        for (int i = 0; i < len; i++) {
+                            out[o + i] = in[base + i * stride];
+                        }
                     }
-                    is -= s[d] * outShape[d];
-                    index[d] = 0;
+                }
+            }
+            return JvmStorage.of(this, out);
+        }
+        double[] in = s.d;
+        double[] out = new double[n];
+        if (in.length == 1 || w.rank == 0) {
+            Arrays.fill(out, in[0]);
+        } else {
+            int len = w.dims[0];
+            int stride = w.first[0];
+            int[] io = w.rowOffsets(n)[0];
+            for (int r = 0; r < io.length; r++) {
+                for (int i = 0; i < len; i++) {
+                    out[r * len + i] = in[io[r] + i * stride];
                 }
             }
         }
-        return new JvmStorage(this, out, x.dtype());
+        return JvmStorage.of(this, out);
     }
 
     @Override
@@ -235,13 +778,13 @@ public final class JvmBackend implements TensorBackend {
 
     @Override
     public Storage logSumExpAxis(Storage x, int[] shape, int axis) {
-        double[] in = data(x);
+        double[] in = js(x).doubles();
         int len = shape[axis];
         int inner = 1;
         for (int d = axis + 1; d < shape.length; d++) {
             inner *= shape[d];
         }
-        int outer = in.length / (len * inner);
+        int outer = len * inner == 0 ? 0 : in.length / (len * inner);
         double[] out = new double[outer * inner];
         for (int o = 0; o < outer; o++) {
             for (int i = 0; i < inner; i++) {
@@ -263,22 +806,74 @@ public final class JvmBackend implements TensorBackend {
     }
 
     @Override
+    public Storage gather(Storage x, int[] index) {
+        JvmStorage s = js(x);
+        if (s.f != null) {
+            float[] out = new float[index.length];
+            for (int i = 0; i < index.length; i++) {
+                out[i] = s.f[index[i]];
+            }
+            return JvmStorage.of(this, out);
+        }
+        double[] out = new double[index.length];
+        for (int i = 0; i < index.length; i++) {
+            out[i] = s.d[index[i]];
+        }
+        return JvmStorage.of(this, out);
+    }
+
+    @Override
+    public Storage scatterAdd(Storage g, int[] index, int size) {
+        double[] in = js(g).doubles();
+        double[] out = new double[size];
+        for (int i = 0; i < index.length; i++) {
+            out[index[i]] += in[i];
+        }
+        return JvmStorage.rounded(this, out, g.dtype());
+    }
+
+    // ---------------------------------------------------------------- matrix product
+
+    @Override
     public Storage matmul(Storage a, boolean transposeA, Storage b, boolean transposeB, int m, int k, int n) {
-        double[] x = data(a);
-        double[] y = data(b);
-        double[] out = new double[m * n];
+        JvmStorage sa = js(a);
+        JvmStorage sb = js(b);
+        DType dtype = DType.widest(a.dtype(), b.dtype());
         // Row-major strides of op(A) (m×k) and op(B) (k×n) over the stored arrays.
         int aRow = transposeA ? 1 : k;
         int aCol = transposeA ? m : 1;
         int bRow = transposeB ? 1 : n;
         int bCol = transposeB ? k : 1;
-        if (!transposeB) {
+        long work = (long) m * k * n;
+        if (work < BLOCKED_MATMUL_WORK) {
+            double[] out = new double[m * n];
+            if (sa.f != null && sb.f != null) {
+                smallMatmul(sa.f, aRow, aCol, sb.f, bRow, bCol, m, k, n, out);
+            } else {
+                smallMatmul(sa.doubles(), aRow, aCol, sb.doubles(), bRow, bCol, m, k, n, out);
+            }
+            return JvmStorage.rounded(this, out, dtype);
+        }
+        Operands ops = new Operands(sa.f, sa.d, aRow, aCol, sb.f, sb.d, bRow, bCol, m, k, n,
+                dtype == DType.FLOAT32 ? new float[m * n] : null, dtype == DType.FLOAT64 ? new double[m * n] : null);
+        if (work < PARALLEL_MATMUL_WORK || THREADS == 1) {
+            blockedMatmul(ops, 0, m, 0, n);
+        } else {
+            parallelMatmul(ops);
+        }
+        return ops.outF != null ? JvmStorage.of(this, ops.outF) : JvmStorage.of(this, ops.outD);
+    }
+
+    /** The plain loops, cheapest for the tiny products of the seed experiment. */
+    private static void smallMatmul(double[] x, int aRow, int aCol, double[] y, int bRow, int bCol, int m, int k,
+                                    int n, double[] out) {
+        if (bCol == 1) {
             // i-p-j order: the inner loop streams a row of B and a row of the output.
             for (int i = 0; i < m; i++) {
                 int o = i * n;
                 for (int p = 0; p < k; p++) {
                     double av = x[i * aRow + p * aCol];
-                    int bo = p * n;
+                    int bo = p * bRow;
                     for (int j = 0; j < n; j++) {
                         out[o + j] += av * y[bo + j];
                     }
@@ -295,12 +890,249 @@ public final class JvmBackend implements TensorBackend {
                 }
             }
         }
-        return JvmStorage.rounded(this, out, DType.widest(a.dtype(), b.dtype()));
+    }
+
+    /** {@link #smallMatmul(double[], int, int, double[], int, int, int, int, int, double[])} for float32 operands. */
+    private static void smallMatmul(float[] x, int aRow, int aCol, float[] y, int bRow, int bCol, int m, int k,
+                                    int n, double[] out) {
+        if (bCol == 1) {
+            for (int i = 0; i < m; i++) {
+                int o = i * n;
+                for (int p = 0; p < k; p++) {
+                    double av = x[i * aRow + p * aCol];
+                    int bo = p * bRow;
+                    for (int j = 0; j < n; j++) {
+                        out[o + j] += av * y[bo + j];
+                    }
+                }
+            }
+        } else {
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    double s = 0;
+                    for (int p = 0; p < k; p++) {
+                        s += (double) x[i * aRow + p * aCol] * y[p * bRow + j * bCol];
+                    }
+                    out[i * n + j] = s;
+                }
+            }
+        }
+    }
+
+    /** Everything a blocked product reads and writes: A and B as stored (one array each set), C. */
+    private record Operands(float[] aF, double[] aD, int aRow, int aCol, float[] bF, double[] bD, int bRow,
+                            int bCol, int m, int k, int n, float[] outF, double[] outD) {
+    }
+
+    /**
+     * Splits C's columns (or, when it is narrow, its rows) into one part per thread; the calling
+     * thread computes the first part while the common pool computes the others.
+     */
+    private static void parallelMatmul(Operands ops) {
+        boolean byColumns = ops.n() >= 64 * THREADS || ops.n() >= ops.m();
+        int extent = byColumns ? ops.n() : ops.m();
+        int parts = Math.min(THREADS, Math.max(1, extent / 8));
+        ForkJoinTask<?>[] tasks = new ForkJoinTask<?>[parts];
+        for (int t = 1; t < parts; t++) {
+            int from = bound(extent, t, parts);
+            int to = bound(extent, t + 1, parts);
+            Runnable part = byColumns
+                    ? () -> blockedMatmul(ops, 0, ops.m(), from, to)
+                    : () -> blockedMatmul(ops, from, to, 0, ops.n());
+            tasks[t] = ForkJoinTask.adapt(part).fork();
+        }
+        int to = bound(extent, 1, parts);
+        if (byColumns) {
+            blockedMatmul(ops, 0, ops.m(), 0, to);
+        } else {
+            blockedMatmul(ops, 0, to, 0, ops.n());
+        }
+        for (int t = 1; t < parts; t++) {
+            tasks[t].join();
+        }
+    }
+
+    /** Start of part t of {@code parts} over [0, extent), on a multiple of 8 where possible. */
+    private static int bound(int extent, int t, int parts) {
+        if (t >= parts) {
+            return extent;
+        }
+        int b = (int) ((long) extent * t / parts);
+        return Math.min(extent, (b + 7) & ~7);
+    }
+
+    /**
+     * C[rows, cols] = op(A)[rows, :] · op(B)[:, cols], accumulated in double. C is computed in
+     * blocks of at most MC rows × NC columns whose rows live in separate arrays; for each block,
+     * op(A) and op(B) are packed KC deep into separate row arrays of doubles, and the kernel adds
+     * two rows of the B panel into four rows of the block per pass. Every array the inner loop reads
+     * or writes is indexed from 0, which is what lets C2 vectorise it. The block and the panels are
+     * per-thread scratch, so a product allocates only its result.
+     */
+    private static void blockedMatmul(Operands o, int rowFrom, int rowTo, int colFrom, int colTo) {
+        Scratch scratch = SCRATCH.get();
+        double[][] c = scratch.block;
+        double[][] aPanel = scratch.aPanel;
+        double[][] bPanel = scratch.bPanel;
+        int k = o.k();
+        for (int jc = colFrom; jc < colTo; jc += NC) {
+            int nc = Math.min(NC, colTo - jc);
+            for (int ic = rowFrom; ic < rowTo; ic += MC) {
+                int mc = Math.min(MC, rowTo - ic);
+                for (int i = 0; i < mc; i++) {
+                    Arrays.fill(c[i], 0, nc, 0.0);
+                }
+                for (int pc = 0; pc < k; pc += KC) {
+                    int kc = Math.min(KC, k - pc);
+                    packA(o, ic, mc, pc, kc, aPanel);
+                    packB(o, pc, kc, jc, nc, bPanel);
+                    multiplyBlock(aPanel, mc, kc, bPanel, nc, c);
+                }
+                int n = o.n();
+                for (int i = 0; i < mc; i++) {
+                    double[] row = c[i];
+                    int base = (ic + i) * n + jc;
+                    if (o.outF() != null) {
+                        float[] out = o.outF();
+                        for (int j = 0; j < nc; j++) {
+                            out[base + j] = (float) row[j];
+                        }
+                    } else {
+                        System.arraycopy(row, 0, o.outD(), base, nc);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * aPanel[i][p] = op(A)[ic + i, pc + p] for i &lt; mc, p &lt; kc, reading A along its stored rows
+     * (a transposed A is read p by p, so the reads stay contiguous and the writes spread).
+     */
+    private static void packA(Operands o, int ic, int mc, int pc, int kc, double[][] aPanel) {
+        int aRow = o.aRow();
+        int aCol = o.aCol();
+        float[] af = o.aF();
+        double[] ad = o.aD();
+        if (aCol == 1) {
+            for (int i = 0; i < mc; i++) {
+                double[] row = aPanel[i];
+                int base = (ic + i) * aRow + pc;
+                if (af != null) {
+                    for (int p = 0; p < kc; p++) {
+                        row[p] = af[base + p];
+                    }
+                } else {
+                    System.arraycopy(ad, base, row, 0, kc);
+                }
+            }
+        } else {
+            for (int p = 0; p < kc; p++) {
+                int base = (pc + p) * aCol + ic * aRow;
+                for (int i = 0; i < mc; i++) {
+                    aPanel[i][p] = af != null ? af[base + i * aRow] : ad[base + i * aRow];
+                }
+            }
+        }
+    }
+
+    /**
+     * bPanel[p][j] = op(B)[pc + p, jc + j] for p &lt; kc, j &lt; nc, reading B along its stored rows
+     * (a transposed B is read j by j).
+     */
+    private static void packB(Operands o, int pc, int kc, int jc, int nc, double[][] bPanel) {
+        int bRow = o.bRow();
+        int bCol = o.bCol();
+        float[] bf = o.bF();
+        double[] bd = o.bD();
+        if (bCol == 1) {
+            for (int p = 0; p < kc; p++) {
+                double[] row = bPanel[p];
+                int base = (pc + p) * bRow + jc;
+                if (bf != null) {
+                    for (int j = 0; j < nc; j++) {
+                        row[j] = bf[base + j];
+                    }
+                } else {
+                    System.arraycopy(bd, base, row, 0, nc);
+                }
+            }
+        } else {
+            for (int j = 0; j < nc; j++) {
+                int base = (jc + j) * bCol + pc * bRow;
+                for (int p = 0; p < kc; p++) {
+                    bPanel[p][j] = bf != null ? bf[base + p * bRow] : bd[base + p * bRow];
+                }
+            }
+        }
+    }
+
+    /** c[i] += Σ_p aPanel[i][p] · bPanel[p] for i &lt; mc, p &lt; kc, over the first nc columns. */
+    private static void multiplyBlock(double[][] aPanel, int mc, int kc, double[][] bPanel, int nc, double[][] c) {
+        int i = 0;
+        for (; i + 3 < mc; i += 4) {
+            double[] c0 = c[i];
+            double[] c1 = c[i + 1];
+            double[] c2 = c[i + 2];
+            double[] c3 = c[i + 3];
+            double[] a0 = aPanel[i];
+            double[] a1 = aPanel[i + 1];
+            double[] a2 = aPanel[i + 2];
+            double[] a3 = aPanel[i + 3];
+            int p = 0;
+            for (; p + 1 < kc; p += 2) {
+                kernel4x2(c0, c1, c2, c3, bPanel[p], bPanel[p + 1], a0[p], a0[p + 1], a1[p], a1[p + 1],
+                        a2[p], a2[p + 1], a3[p], a3[p + 1], nc);
+            }
+            if (p < kc) {
+                double[] b0 = bPanel[p];
+                kernel1x1(c0, b0, a0[p], nc);
+                kernel1x1(c1, b0, a1[p], nc);
+                kernel1x1(c2, b0, a2[p], nc);
+                kernel1x1(c3, b0, a3[p], nc);
+            }
+        }
+        for (; i < mc; i++) {
+            double[] c0 = c[i];
+            double[] a0 = aPanel[i];
+            for (int p = 0; p < kc; p++) {
+                kernel1x1(c0, bPanel[p], a0[p], nc);
+            }
+        }
+    }
+
+    /** c_r += a_r0·b0 + a_r1·b1 for four rows r of C: 16 flops per column, 6 arrays from index 0. */
+    private static void kernel4x2(double[] c0, double[] c1, double[] c2, double[] c3, double[] b0, double[] b1,
+                                  double a00, double a01, double a10, double a11, double a20, double a21, double a30,
+                                  double a31, int n) {
+        for (int j = 0; j < n; j++) {
+            double x0 = b0[j];
+            double x1 = b1[j];
+            c0[j] = Math.fma(a01, x1, Math.fma(a00, x0, c0[j]));
+            c1[j] = Math.fma(a11, x1, Math.fma(a10, x0, c1[j]));
+            c2[j] = Math.fma(a21, x1, Math.fma(a20, x0, c2[j]));
+            c3[j] = Math.fma(a31, x1, Math.fma(a30, x0, c3[j]));
+        }
+    }
+
+    private static void kernel1x1(double[] c0, double[] b0, double a0, int n) {
+        for (int j = 0; j < n; j++) {
+            c0[j] = Math.fma(a0, b0[j], c0[j]);
+        }
     }
 
     @Override
     public boolean allFinite(Storage x) {
-        for (double v : data(x)) {
+        JvmStorage s = js(x);
+        if (s.f != null) {
+            for (float v : s.f) {
+                if (!Float.isFinite(v)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        for (double v : s.d) {
             if (!Double.isFinite(v)) {
                 return false;
             }
@@ -308,60 +1140,127 @@ public final class JvmBackend implements TensorBackend {
         return true;
     }
 
+    // ---------------------------------------------------------------- in place
+
     @Override
     public void addInPlace(Storage y, Storage x, double alpha) {
-        double[] t = data(y);
-        double[] s = data(x);
-        for (int i = 0; i < t.length; i++) {
-            t[i] += alpha * s[i];
+        JvmStorage t = js(y);
+        JvmStorage s = js(x);
+        if (t.f != null && s.f != null) {
+            float[] tv = t.f;
+            float[] sv = s.f;
+            for (int i = 0; i < tv.length; i++) {
+                tv[i] = (float) (tv[i] + alpha * sv[i]);
+            }
+        } else if (t.f != null) {
+            double[] sv = s.doubles();
+            for (int i = 0; i < t.f.length; i++) {
+                t.f[i] = (float) (t.f[i] + alpha * sv[i]);
+            }
+        } else {
+            double[] sv = s.doubles();
+            for (int i = 0; i < t.d.length; i++) {
+                t.d[i] += alpha * sv[i];
+            }
         }
-        ((JvmStorage) y).round();
     }
 
     @Override
     public void scaleInPlace(Storage y, double alpha) {
-        double[] t = data(y);
-        for (int i = 0; i < t.length; i++) {
-            t[i] *= alpha;
+        JvmStorage t = js(y);
+        if (t.f != null) {
+            float[] tv = t.f;
+            for (int i = 0; i < tv.length; i++) {
+                tv[i] = (float) (tv[i] * alpha);
+            }
+        } else {
+            for (int i = 0; i < t.d.length; i++) {
+                t.d[i] *= alpha;
+            }
         }
-        ((JvmStorage) y).round();
     }
 
     @Override
     public void addcmulInPlace(Storage y, Storage a, Storage b, double value) {
-        double[] t = data(y);
-        double[] u = data(a);
-        double[] v = data(b);
-        for (int i = 0; i < t.length; i++) {
-            t[i] += value * u[i] * v[i];
+        JvmStorage t = js(y);
+        JvmStorage sa = js(a);
+        JvmStorage sb = js(b);
+        if (t.f != null && sa.f != null && sb.f != null) {
+            float[] tv = t.f;
+            float[] u = sa.f;
+            float[] v = sb.f;
+            for (int i = 0; i < tv.length; i++) {
+                tv[i] = (float) (tv[i] + value * u[i] * v[i]);
+            }
+            return;
         }
-        ((JvmStorage) y).round();
+        double[] u = sa.doubles();
+        double[] v = sb.doubles();
+        if (t.f != null) {
+            for (int i = 0; i < t.f.length; i++) {
+                t.f[i] = (float) (t.f[i] + value * u[i] * v[i]);
+            }
+        } else {
+            for (int i = 0; i < t.d.length; i++) {
+                t.d[i] += value * u[i] * v[i];
+            }
+        }
     }
 
     @Override
     public void addcdivSqrtInPlace(Storage y, Storage a, Storage b, double scale, double eps, double value) {
-        double[] t = data(y);
-        double[] u = data(a);
-        double[] v = data(b);
-        boolean f32 = y.dtype() == DType.FLOAT32;
-        for (int i = 0; i < t.length; i++) {
-            double denom = Math.sqrt(v[i]) * scale + eps;
-            // PyTorch keeps the denominator as a float32 tensor; round it the same way.
-            t[i] += value * u[i] / (f32 ? (float) denom : denom);
+        JvmStorage t = js(y);
+        JvmStorage sa = js(a);
+        JvmStorage sb = js(b);
+        if (t.f != null && sa.f != null && sb.f != null) {
+            float[] tv = t.f;
+            float[] u = sa.f;
+            float[] v = sb.f;
+            for (int i = 0; i < tv.length; i++) {
+                // PyTorch keeps the denominator as a float32 tensor; round it the same way.
+                double denom = (float) (Math.sqrt(v[i]) * scale + eps);
+                tv[i] = (float) (tv[i] + value * u[i] / denom);
+            }
+            return;
         }
-        ((JvmStorage) y).round();
+        double[] u = sa.doubles();
+        double[] v = sb.doubles();
+        if (t.f != null) {
+            for (int i = 0; i < t.f.length; i++) {
+                double denom = (float) (Math.sqrt(v[i]) * scale + eps);
+                t.f[i] = (float) (t.f[i] + value * u[i] / denom);
+            }
+        } else {
+            for (int i = 0; i < t.d.length; i++) {
+                t.d[i] += value * u[i] / (Math.sqrt(v[i]) * scale + eps);
+            }
+        }
     }
 
     @Override
     public void copyInPlace(Storage dst, Storage src) {
-        System.arraycopy(data(src), 0, data(dst), 0, dst.size());
-        ((JvmStorage) dst).round();
+        JvmStorage t = js(dst);
+        JvmStorage s = js(src);
+        int n = t.size();
+        if (t.f != null && s.f != null) {
+            System.arraycopy(s.f, 0, t.f, 0, n);
+        } else if (t.d != null && s.d != null) {
+            System.arraycopy(s.d, 0, t.d, 0, n);
+        } else if (t.f != null) {
+            for (int i = 0; i < n; i++) {
+                t.f[i] = (float) s.d[i];
+            }
+        } else {
+            for (int i = 0; i < n; i++) {
+                t.d[i] = s.f[i];
+            }
+        }
     }
 
-    private double[] data(Storage s) {
+    private JvmStorage js(Storage s) {
         if (s.backend() != this) {
             throw new IllegalArgumentException("storage of backend '" + s.backend().name() + "' given to 'jvm'");
         }
-        return ((JvmStorage) s).data;
+        return (JvmStorage) s;
     }
 }
