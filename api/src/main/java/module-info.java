@@ -1,6 +1,7 @@
 /**
  * The engine-neutral core of betalab: tensors with reverse-mode gradients, the backend SPI,
- * neural-network building blocks, and the extension points (losses, beta estimators, optimizers).
+ * neural-network building blocks, and the extension points (losses, β schemes, policies, optimizers,
+ * tasks).
  */
 module betalab.api {
     requires transitive com.google.guice;
@@ -15,6 +16,7 @@ module betalab.api {
     exports betalab.api.optim;
     exports betalab.api.policy;
     exports betalab.api.registry;
+    exports betalab.api.task;
 
     uses betalab.api.tensor.TensorBackend;
     uses betalab.api.registry.Extension;

@@ -2,10 +2,10 @@ package betalab.app;
 
 import betalab.api.registry.Registry;
 import betalab.api.tensor.Backends;
-import betalab.experiments.fit.BetaFitter;
-import betalab.experiments.fit.FitConfig;
-import betalab.experiments.fit.FitConfigReader;
-import betalab.experiments.train.RunDirectory;
+import betalab.data.fit.BetaFitter;
+import betalab.data.fit.FitConfig;
+import betalab.data.fit.FitConfigReader;
+import betalab.training.RunDirectory;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;

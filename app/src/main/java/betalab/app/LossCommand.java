@@ -6,7 +6,7 @@ import betalab.api.registry.Knob;
 import betalab.api.registry.Registry;
 import betalab.api.tensor.DType;
 import betalab.api.tensor.Tensor;
-import betalab.experiments.RunFiles;
+import betalab.training.RunFiles;
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;

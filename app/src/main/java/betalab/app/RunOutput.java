@@ -1,6 +1,6 @@
 package betalab.app;
 
-import betalab.experiments.train.RunDirectory;
+import betalab.training.RunDirectory;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.LocalDateTime;

@@ -2,10 +2,10 @@ package betalab.app;
 
 import betalab.api.registry.Registry;
 import betalab.api.tensor.Backends;
-import betalab.experiments.RunFiles;
-import betalab.experiments.seed.SeedConfig;
-import betalab.experiments.seed.SeedExperiment;
-import betalab.experiments.seed.SeedResult;
+import betalab.training.RunFiles;
+import betalab.seed.SeedConfig;
+import betalab.seed.SeedExperiment;
+import betalab.seed.SeedResult;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;

@@ -1,8 +1,8 @@
 package betalab.app;
 
-import betalab.experiments.Provenance;
-import betalab.experiments.seed.SeedConfig;
-import betalab.experiments.seed.SeedResult;
+import betalab.training.Provenance;
+import betalab.seed.SeedConfig;
+import betalab.seed.SeedResult;
 import java.util.LinkedHashMap;
 import java.util.Map;
 

@@ -2,11 +2,11 @@ package betalab.app;
 
 import betalab.api.registry.Registry;
 import betalab.api.tensor.Backends;
-import betalab.experiments.sweep.Report;
-import betalab.experiments.sweep.RunResult;
-import betalab.experiments.sweep.Sweep;
-import betalab.experiments.sweep.SweepConfig;
-import betalab.experiments.sweep.SweepRun;
+import betalab.sweep.Report;
+import betalab.sweep.RunResult;
+import betalab.sweep.Sweep;
+import betalab.sweep.SweepConfig;
+import betalab.sweep.SweepRun;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;

@@ -2,10 +2,10 @@ package betalab.app;
 
 import betalab.api.registry.Registry;
 import betalab.api.tensor.Backends;
-import betalab.experiments.train.ConfigReader;
-import betalab.experiments.train.RunDirectory;
-import betalab.experiments.train.TrainConfig;
-import betalab.experiments.train.Trainer;
+import betalab.training.ConfigReader;
+import betalab.training.RunDirectory;
+import betalab.training.TrainConfig;
+import betalab.training.Trainer;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;

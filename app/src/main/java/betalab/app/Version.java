@@ -1,6 +1,6 @@
 package betalab.app;
 
-import betalab.experiments.Provenance;
+import betalab.training.Provenance;
 import picocli.CommandLine.IVersionProvider;
 
 /** The version from the build's manifest. */

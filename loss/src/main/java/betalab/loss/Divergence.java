@@ -26,12 +26,12 @@ final class Divergence {
     static final String JS = "js";
     static final String ALPHA = "alpha";
 
-    static final Knob KIND = Knob.text("divergence", REVERSE_KL,
+    static final Knob<String> KIND = Knob.text("divergence", REVERSE_KL,
             "f-divergence whose s(u) replaces the log-ratios c, r in h = s(c) − s(r)",
             REVERSE_KL, FORWARD_KL, JS, ALPHA);
-    static final Knob ALPHA_COEFFICIENT = Knob.real(ALPHA, 0.5,
+    static final Knob<Double> ALPHA_COEFFICIENT = Knob.real(ALPHA, 0.5,
             "α of the alpha divergence, s(u) = e^((α−1)u)/(α−1); any finite α ≠ 1");
-    static final List<Knob> KNOBS = List.of(KIND, ALPHA_COEFFICIENT);
+    static final List<Knob<?>> KNOBS = List.of(KIND, ALPHA_COEFFICIENT);
 
     /** The catalogue's cap: e^80 ≈ 5.5e34 is finite even in float32 (largest 3.4e38). */
     static final double MAX_EXPONENT = 80;

@@ -3,21 +3,16 @@ package betalab.loss;
 import static betalab.loss.Links.logistic;
 
 import betalab.api.preference.PreferenceLoss;
-import betalab.api.preference.PreferenceObjective;
 import betalab.api.registry.Extension;
-import betalab.api.registry.Extensions;
 import betalab.api.registry.Knob;
 import betalab.api.registry.Settings;
 import com.google.inject.AbstractModule;
-import com.google.inject.multibindings.MapBinder;
-import com.google.inject.multibindings.OptionalBinder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 
 /**
- * Binds the preference losses by their TRL {@code loss_type} names, and LearnableBetaDPO as the
- * way β and loss are joined. Formulas and sources: the README's catalogue and the papers named there; c, r are
+ * Binds the preference losses by their TRL {@code loss_type} names. Formulas and sources: the README's catalogue and the papers named there; c, r are
  * the chosen and rejected log-ratios, h = c − r, h̄ = c/|y_w| − r/|y_l|, β is per pair. Losses
  * written in h (or h̄) also take the f-divergence knobs of {@link Divergence}.
  */
@@ -27,21 +22,18 @@ public final class LossesExtension extends AbstractModule implements Extension {
     static final String TAU = "tau";
 
     // Knobs as TRL names and bounds them (label_smoothing, simpo_gamma, discopop_tau), declared once.
-    static final Knob LABEL_SMOOTHING = Knob.real(EPSILON, 0.0, "label smoothing ε: assumed rate of flipped labels")
+    static final Knob<Double> LABEL_SMOOTHING = Knob.real(EPSILON, 0.0, "label smoothing ε: assumed rate of flipped labels")
             .between(0, 0.5, true);
-    static final Knob FLIP_RATE = Knob.real(EPSILON, 0.0, "assumed rate ε of flipped labels")
+    static final Knob<Double> FLIP_RATE = Knob.real(EPSILON, 0.0, "assumed rate ε of flipped labels")
             .between(0, 0.5, false);
     // TRL's exo_pair takes label_smoothing 0 to mean 1e-3, since log ε needs ε > 0.
-    static final Knob EXO_EPSILON = Knob.real(EPSILON, 1e-3, "ε of the target preference distribution (1−ε, ε)")
+    static final Knob<Double> EXO_EPSILON = Knob.real(EPSILON, 1e-3, "ε of the target preference distribution (1−ε, ε)")
             .between(0, 1, false).positive();
-    static final Knob MARGIN_GAMMA = Knob.real(GAMMA, 0.5, "target reward margin γ").atLeast(0);
-    static final Knob TEMPERATURE = Knob.real(TAU, 0.05, "temperature τ of the modulation σ(βh/τ)").positive();
-
-    private MapBinder<String, PreferenceLoss.Provider> losses;
+    static final Knob<Double> MARGIN_GAMMA = Knob.real(GAMMA, 0.5, "target reward margin γ").atLeast(0);
+    static final Knob<Double> TEMPERATURE = Knob.real(TAU, 0.05, "temperature τ of the modulation σ(βh/τ)").positive();
 
     @Override
     protected void configure() {
-        losses = Extensions.losses(binder());
         loss("sigmoid", "DPO: −log σ(βh)", onH(), s -> Losses.ofMargin(Divergence.from(s), Links::logistic));
         loss("cdpo", "conservative DPO: −(1−ε) log σ(βh) − ε log σ(−βh)", onH(LABEL_SMOOTHING),
                 s -> Losses.ofMargin(Divergence.from(s), z -> Links.smoothed(z, s.real(EPSILON))));
@@ -72,19 +64,16 @@ public final class LossesExtension extends AbstractModule implements Extension {
                 s -> Losses.ofNormalisedMargin(Divergence.from(s), Links::logistic));
         loss("simpo", "SimPO, reference-free: −log σ(β·log πθ(y_w)/|y_w| − β·log πθ(y_l)/|y_l| − γ)",
                 List.of(MARGIN_GAMMA), s -> Losses.simpo(s.real(GAMMA)));
-        losses.addBinding(WeightedLossProvider.NAME).to(WeightedLossProvider.class);
-
-        OptionalBinder.newOptionalBinder(binder(), PreferenceObjective.Assembler.class).setBinding()
-                .toInstance(LearnableBetaDpo::new);
+        PreferenceLoss.POINT.bind(binder(), WeightedLossProvider.NAME, WeightedLossProvider.class);
     }
 
-    private void loss(String name, String formula, List<Knob> knobs, Function<Settings, PreferenceLoss> factory) {
-        losses.addBinding(name).toInstance(PreferenceLoss.Provider.of(formula, knobs, factory));
+    private void loss(String name, String formula, List<Knob<?>> knobs, Function<Settings, PreferenceLoss> factory) {
+        PreferenceLoss.POINT.bind(binder(), name, formula, knobs, (settings, none) -> factory.apply(settings));
     }
 
     /** The knobs of a loss written in h: its own, then the f-divergence's. */
-    private static List<Knob> onH(Knob... own) {
-        List<Knob> all = new ArrayList<>(List.of(own));
+    private static List<Knob<?>> onH(Knob<?>... own) {
+        List<Knob<?>> all = new ArrayList<>(List.of(own));
         all.addAll(Divergence.KNOBS);
         return List.copyOf(all);
     }

@@ -4,7 +4,8 @@ import betalab.api.preference.PreferenceLoss;
 import betalab.api.registry.Knob;
 import betalab.api.registry.Settings;
 import betalab.api.tensor.Tensor;
-import com.google.inject.Provider;
+import betalab.api.registry.Provider;
+import com.google.inject.Injector;
 import jakarta.inject.Inject;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -24,17 +25,17 @@ import java.util.TreeMap;
  * each term's own default: one knob name can have different defaults and ranges in different
  * losses (epsilon is 0 in cdpo, 1e-3 in exo_pair).
  */
-public final class WeightedLossProvider implements PreferenceLoss.Provider {
+public final class WeightedLossProvider implements Provider<PreferenceLoss, Void> {
     static final String NAME = "weighted";
     static final String TERMS = "terms";
     static final String WEIGHTS = "weights";
 
-    // Lazy: the map holds this provider too, and is complete only once the injector is.
-    private final Provider<Map<String, PreferenceLoss.Provider>> losses;
+    // Read lazily: the map holds this provider too, and is complete only once the injector is.
+    private final Injector injector;
 
     @Inject
-    public WeightedLossProvider(Provider<Map<String, PreferenceLoss.Provider>> losses) {
-        this.losses = losses;
+    public WeightedLossProvider(Injector injector) {
+        this.injector = injector;
     }
 
     @Override
@@ -43,8 +44,8 @@ public final class WeightedLossProvider implements PreferenceLoss.Provider {
     }
 
     @Override
-    public List<Knob> knobs() {
-        List<Knob> knobs = new ArrayList<>(List.of(
+    public List<Knob<?>> knobs() {
+        List<Knob<?>> knobs = new ArrayList<>(List.of(
                 Knob.text(TERMS, "sigmoid", "the losses combined, comma-separated names"),
                 Knob.text(WEIGHTS, "", "wₖ of each term, comma-separated numbers; empty for all 1")));
         sharedKnobs().forEach((knob, users) -> knobs.add(Knob.text(knob, "", "passed to the terms declaring it ("
@@ -53,8 +54,8 @@ public final class WeightedLossProvider implements PreferenceLoss.Provider {
     }
 
     @Override
-    public PreferenceLoss create(Settings settings) {
-        Map<String, PreferenceLoss.Provider> all = terms();
+    public PreferenceLoss create(Settings settings, Void none) {
+        Map<String, Provider<?, ?>> all = terms();
         List<String> names = names(settings, all);
         double[] weights = weights(settings, names);
         Map<String, String> shared = new LinkedHashMap<>();
@@ -67,11 +68,12 @@ public final class WeightedLossProvider implements PreferenceLoss.Provider {
         Set<String> unused = new LinkedHashSet<>(shared.keySet());
         List<PreferenceLoss> terms = new ArrayList<>();
         for (String name : names) {
-            PreferenceLoss.Provider term = all.get(name);
+            @SuppressWarnings("unchecked")
+            Provider<PreferenceLoss, Void> term = (Provider<PreferenceLoss, Void>) all.get(name);
             Map<String, String> own = new LinkedHashMap<>(shared);
             own.keySet().retainAll(term.knobs().stream().map(Knob::name).toList());
             unused.removeAll(own.keySet());
-            terms.add(term.create(Settings.resolve(settings.owner() + " term '" + name + "'", term.knobs(), own)));
+            terms.add(term.create(Settings.resolve(settings.owner() + " term '" + name + "'", term.knobs(), own), null));
         }
         if (!unused.isEmpty()) {
             throw new IllegalArgumentException(settings.owner() + ": knob '" + unused.iterator().next()
@@ -88,8 +90,8 @@ public final class WeightedLossProvider implements PreferenceLoss.Provider {
     }
 
     /** Every bound loss but the combinations, by name. */
-    private Map<String, PreferenceLoss.Provider> terms() {
-        Map<String, PreferenceLoss.Provider> terms = new TreeMap<>(losses.get());
+    private Map<String, Provider<?, ?>> terms() {
+        Map<String, Provider<?, ?>> terms = new TreeMap<>(injector.getInstance(PreferenceLoss.POINT.providersKey()));
         terms.values().removeIf(p -> p instanceof WeightedLossProvider);
         return terms;
     }
@@ -102,7 +104,7 @@ public final class WeightedLossProvider implements PreferenceLoss.Provider {
         return users;
     }
 
-    private static List<String> names(Settings settings, Map<String, PreferenceLoss.Provider> all) {
+    private static List<String> names(Settings settings, Map<String, Provider<?, ?>> all) {
         List<String> names = split(settings.text(TERMS));
         if (names.isEmpty()) {
             throw new IllegalArgumentException(settings.owner() + ": knob '" + TERMS + "' names no loss");

@@ -41,7 +41,7 @@ public final class BetaDpo implements BetaEstimator {
 
     // α: the authors' README runs β-DPO with a = 0.6 (with mode_weight 0.2, i.e. ρ = 0.8); their
     // config's 0 would make the scheme plain DPO.
-    static final List<Knob> KNOBS = List.of(
+    static final List<Knob<?>> KNOBS = List.of(
             Knob.real("beta0", 0.1, "β₀: the base β, also the scale of the reward gap M = β₀·h").positive(),
             Knob.real("alpha", 0.6, "α: how far β follows the gap's distance from its running mean M₀")
                     .between(0, 1, true),
@@ -74,6 +74,11 @@ public final class BetaDpo implements BetaEstimator {
     static BetaDpo fromSettings(Level level, Settings settings, Context context) {
         return new BetaDpo(level, settings.real("beta0"), settings.real("alpha"), settings.real("momentum"),
                 settings.flag("filter"), settings.real("rho"), context.rng());
+    }
+
+    @Override
+    public double baseBeta() {
+        return beta0;
     }
 
     @Override

@@ -16,6 +16,11 @@ public final class FixedBeta implements BetaEstimator {
     }
 
     @Override
+    public double baseBeta() {
+        return beta;
+    }
+
+    @Override
     public Tensor beta(PreferenceBatch batch) {
         return batch.policyChosen().detach().zerosLike().add(beta);
     }

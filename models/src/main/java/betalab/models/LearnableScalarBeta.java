@@ -22,9 +22,10 @@ import java.util.function.UnaryOperator;
  * which g(g⁻¹(init)) in floating point does not promise.
  */
 public final class LearnableScalarBeta extends Module implements BetaEstimator {
-    static final List<Knob> KNOBS = List.of(
-            Knob.text("parametrization", "softplus", "β = softplus(w) or β = exp(w)", "softplus", "exp"),
-            Knob.real("init", 0.1, "β₀, the β before training").positive());
+    static final Knob<String> PARAMETRIZATION = Knob.text("parametrization", "softplus",
+            "β = softplus(w) or β = exp(w)", "softplus", "exp");
+    static final Knob<Double> INIT = Knob.real("init", 0.1, "β₀, the β before training").positive();
+    static final List<Knob<?>> KNOBS = List.of(PARAMETRIZATION, INIT);
 
     /** The map g from w to β, with its inverse to place the starting w. */
     public enum Parametrization {
@@ -63,14 +64,19 @@ public final class LearnableScalarBeta extends Module implements BetaEstimator {
     }
 
     static LearnableScalarBeta fromSettings(Settings settings, Context context) {
-        return new LearnableScalarBeta(Parametrization.named(settings.text("parametrization")),
-                settings.real("init"), context.dtype());
+        return new LearnableScalarBeta(Parametrization.named(settings.get(PARAMETRIZATION)), settings.get(INIT),
+                context.dtype());
     }
 
     @Override
     public Tensor beta(PreferenceBatch batch) {
         Tensor beta = g.forward.apply(w).div(gAtStart).mul(init);
         return batch.policyChosen().detach().zerosLike().add(beta);
+    }
+
+    @Override
+    public double baseBeta() {
+        return init;
     }
 
     /** The trainable w (β = g(w)). */

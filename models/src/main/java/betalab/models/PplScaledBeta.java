@@ -1,9 +1,10 @@
 package betalab.models;
 
-import betalab.api.nn.Mlp;
 import betalab.api.nn.Module;
 import betalab.api.preference.BetaEstimator;
 import betalab.api.preference.PreferenceBatch;
+import betalab.api.preference.PromptHead;
+import betalab.api.preference.PromptInput;
 import betalab.api.registry.Knob;
 import betalab.api.registry.Settings;
 import betalab.api.tensor.DType;
@@ -25,30 +26,35 @@ import java.util.List;
  * representation and log πθ(x), as in the design's joint training.
  */
 public final class PplScaledBeta extends Module implements BetaEstimator {
-    static final List<Knob> KNOBS = knobs();
+    static final Knob<Double> BETA0 = Knob.real("beta0", 0.1,
+            "initial w, the scale of β before the perplexity and the head").positive();
+    static final Knob<Double> EPSILON = Knob.real("epsilon", 0.1,
+            "ε: the head moves β by a factor within [1 − ε, 1 + ε]").between(0, 1, false);
+    static final Knob<String> INPUT = Knob.text("input", PromptInput.REPRESENTATION.label(), "what the head reads: "
+            + "the policy's representation of the prompt, or the raw prompt features",
+            PromptInput.REPRESENTATION.label(), PromptInput.FEATURES.label());
+    static final List<Knob<?>> KNOBS = knobs();
 
     private final Tensor w;
-    private final Mlp head;
+    private final PromptHead head;
     private final double epsilon;
-    private final PromptInput input;
+    private final double beta0;
     private final String owner;
 
-    PplScaledBeta(double w0, double epsilon, Mlp head, PromptInput input, String owner, DType dtype) {
+    PplScaledBeta(double w0, double epsilon, PromptHead head, String owner, DType dtype) {
         if (!(epsilon >= 0 && epsilon < 1)) {
             throw new IllegalArgumentException("epsilon must be in [0, 1), got " + epsilon);
         }
         this.w = parameter("w", Tensor.of(dtype, new double[] {w0}, 1));
         this.head = child("head", head);
         this.epsilon = epsilon;
-        this.input = input;
+        this.beta0 = w0;
         this.owner = owner;
     }
 
     static PplScaledBeta fromSettings(Settings settings, Context context) {
-        PromptInput input = PromptInput.named(settings.text("input"));
-        Mlp head = MlpHeads.build(input.width(context, settings.owner()), settings, context);
-        return new PplScaledBeta(settings.real("beta0"), settings.real("epsilon"), head, input, settings.owner(),
-                context.dtype());
+        PromptHead head = new PromptHead(PromptInput.named(settings.get(INPUT)), 1, settings, context);
+        return new PplScaledBeta(settings.get(BETA0), settings.get(EPSILON), head, settings.owner(), context.dtype());
     }
 
     @Override
@@ -58,8 +64,13 @@ public final class PplScaledBeta extends Module implements BetaEstimator {
                     + " for PPL_πθ(x), the batch has none");
         }
         Tensor perplexity = batch.promptLogps().div(batch.promptLength()).neg().exp();
-        Tensor modulation = head.forward(input.read(batch, owner)).flatten().tanh().mul(epsilon).add(1.0);
+        Tensor modulation = head.forward(batch).flatten().tanh().mul(epsilon).add(1.0);
         return perplexity.mul(modulation).mul(w.abs());
+    }
+
+    @Override
+    public double baseBeta() {
+        return beta0;
     }
 
     /** The learnable scale w (β is proportional to |w|). */
@@ -67,15 +78,9 @@ public final class PplScaledBeta extends Module implements BetaEstimator {
         return w;
     }
 
-    private static List<Knob> knobs() {
-        List<Knob> knobs = new ArrayList<>(List.of(
-                Knob.real("beta0", 0.1, "initial w, the scale of β before the perplexity and the head").positive(),
-                Knob.real("epsilon", 0.1, "ε: the head moves β by a factor within [1 − ε, 1 + ε]")
-                        .between(0, 1, false),
-                Knob.text("input", PromptInput.REPRESENTATION.label(), "what the head reads: the policy's "
-                        + "representation of the prompt, or the raw prompt features",
-                        PromptInput.REPRESENTATION.label(), PromptInput.FEATURES.label())));
-        knobs.addAll(MlpHeads.knobs(16));
+    private static List<Knob<?>> knobs() {
+        List<Knob<?>> knobs = new ArrayList<>(List.of(BETA0, EPSILON, INPUT));
+        knobs.addAll(PromptHead.knobs(16));
         return List.copyOf(knobs);
     }
 }

@@ -3,6 +3,7 @@ package betalab.optim;
 import betalab.api.Stateful;
 import betalab.api.optim.Optimizer;
 import betalab.api.registry.Knob;
+import betalab.api.registry.Provider;
 import betalab.api.registry.Settings;
 import betalab.api.tensor.Tensor;
 import java.util.LinkedHashMap;
@@ -101,41 +102,24 @@ public final class Adam extends ParameterOptimizer {
         }
     }
 
-    /** Binds "adam" or, decoupled, "adamw". */
-    public static final class Provider implements Optimizer.Provider {
-        private final boolean decoupled;
-        private final List<Knob> knobs;
+    @Override
+    public double learningRate() {
+        return lr;
+    }
 
-        public Provider(boolean decoupled) {
-            this.decoupled = decoupled;
-            // torch's defaults; only weight decay's meaning and default differ between the two
-            Knob weightDecay = decoupled
-                    ? Knob.real("weight_decay", 0.01, "decoupled weight decay: p shrinks by lr·weight_decay·p each step")
-                    : Knob.real("weight_decay", 0, "L2 penalty: weight_decay·p is added to the gradient");
-            knobs = List.of(
-                    Knob.real("lr", 1e-3, "learning rate").positive(),
-                    Knob.real("beta1", 0.9, "decay rate of the running mean of gradients").between(0, 1, false),
-                    Knob.real("beta2", 0.999, "decay rate of the running mean of squared gradients")
-                            .between(0, 1, false),
-                    Knob.real("eps", 1e-8, "added to the denominator for numerical stability").positive(),
-                    weightDecay.atLeast(0));
-        }
-
-        @Override
-        public String description() {
-            return decoupled
-                    ? "AdamW: Adam with decoupled weight decay, as torch.optim.AdamW"
-                    : "Adam with optional L2 weight decay, as torch.optim.Adam";
-        }
-
-        @Override
-        public List<Knob> knobs() {
-            return knobs;
-        }
-
-        @Override
-        public Optimizer create(Settings settings, List<Tensor> parameters) {
-            return new Adam(settings, parameters, decoupled);
-        }
+    /** "adam" or, decoupled, "adamw", with torch's defaults; only weight decay's meaning and default differ. */
+    static Provider<Optimizer, List<Tensor>> provider(boolean decoupled) {
+        Knob<Double> weightDecay = decoupled
+                ? Knob.real("weight_decay", 0.01, "decoupled weight decay: p shrinks by lr·weight_decay·p each step")
+                : Knob.real("weight_decay", 0, "L2 penalty: weight_decay·p is added to the gradient");
+        List<Knob<?>> knobs = List.of(
+                Knob.real("lr", 1e-3, "learning rate").positive(),
+                Knob.real("beta1", 0.9, "decay rate of the running mean of gradients").between(0, 1, false),
+                Knob.real("beta2", 0.999, "decay rate of the running mean of squared gradients").between(0, 1, false),
+                Knob.real("eps", 1e-8, "added to the denominator for numerical stability").positive(),
+                weightDecay.atLeast(0));
+        return Provider.of(decoupled ? "AdamW: Adam with decoupled weight decay, as torch.optim.AdamW"
+                : "Adam with optional L2 weight decay, as torch.optim.Adam", knobs,
+                (settings, parameters) -> new Adam(settings, parameters, decoupled));
     }
 }

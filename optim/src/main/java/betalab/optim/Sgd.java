@@ -2,6 +2,7 @@ package betalab.optim;
 
 import betalab.api.optim.Optimizer;
 import betalab.api.registry.Knob;
+import betalab.api.registry.Provider;
 import betalab.api.registry.Settings;
 import betalab.api.tensor.Tensor;
 import java.util.LinkedHashMap;
@@ -15,7 +16,7 @@ import java.util.Map;
  * d = d + momentum·b (Nesterov) or b; p ← p − lr·d.
  */
 public final class Sgd extends ParameterOptimizer {
-    private static final List<Knob> KNOBS = List.of(
+    private static final List<Knob<?>> KNOBS = List.of(
             Knob.real("lr", 0.01, "learning rate (torch has no default and requires it; 0.01 here)").positive(),
             Knob.real("momentum", 0, "momentum factor; 0 turns momentum off").atLeast(0),
             Knob.real("dampening", 0, "dampening of momentum: the new gradient enters with weight 1 − dampening"),
@@ -96,21 +97,14 @@ public final class Sgd extends ParameterOptimizer {
         return scratch[i];
     }
 
-    /** Binds "sgd". */
-    public static final class Provider implements Optimizer.Provider {
-        @Override
-        public String description() {
-            return "SGD with optional momentum, Nesterov momentum and L2 weight decay, as torch.optim.SGD";
-        }
+    @Override
+    public double learningRate() {
+        return lr;
+    }
 
-        @Override
-        public List<Knob> knobs() {
-            return KNOBS;
-        }
-
-        @Override
-        public Optimizer create(Settings settings, List<Tensor> parameters) {
-            return new Sgd(settings, parameters);
-        }
+    /** "sgd". */
+    static Provider<Optimizer, List<Tensor>> provider() {
+        return Provider.of("SGD with optional momentum, Nesterov momentum and L2 weight decay, as torch.optim.SGD",
+                KNOBS, Sgd::new);
     }
 }

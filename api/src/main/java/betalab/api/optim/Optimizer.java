@@ -1,8 +1,7 @@
 package betalab.api.optim;
 
 import betalab.api.Stateful;
-import betalab.api.registry.Component;
-import betalab.api.registry.Settings;
+import betalab.api.registry.ExtensionPoint;
 import betalab.api.tensor.Tensor;
 import java.util.List;
 
@@ -12,14 +11,16 @@ import java.util.List;
  */
 public interface Optimizer extends Stateful {
 
+    /** The optimizers, bound by name; each is built over the parameters it updates. */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    ExtensionPoint<Optimizer, List<Tensor>> POINT = ExtensionPoint.of("optimizer", "Optimizers", Optimizer.class);
+
     /** One update of every parameter that has a gradient. */
     void step();
 
     /** Clears every parameter's gradient. */
     void zeroGrad();
 
-    /** Makes the optimizer over given parameters from its knobs; bound by name in the registry. */
-    interface Provider extends Component {
-        Optimizer create(Settings settings, List<Tensor> parameters);
-    }
+    /** The learning rate the next step uses. */
+    double learningRate();
 }

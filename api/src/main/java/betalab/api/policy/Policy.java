@@ -2,57 +2,119 @@ package betalab.api.policy;
 
 import betalab.api.Stateful;
 import betalab.api.random.Rng;
-import betalab.api.registry.Component;
-import betalab.api.registry.DefinedComponent;
-import betalab.api.registry.Knob;
-import betalab.api.registry.Settings;
+import betalab.api.registry.ExtensionPoint;
 import betalab.api.tensor.DType;
 import betalab.api.tensor.Tensor;
 import java.util.List;
-import java.util.function.BiFunction;
+import java.util.Map;
 
 /**
- * A policy over a finite set of candidate responses per prompt, the contextual bandit's πθ: an
- * encoder maps each prompt x to a representation e(x) in the response space, candidate y scores
- * e(x)·y, and πθ(y_k | x) = softmax_k(e(x)·y_k). The representation is what β(x; πθ) reads.
+ * A policy πθ(y | x) over token sequences, as preference training sees it: for completions of
+ * prompts it gives each completion token's log-probability (prompt and padding masked out), their
+ * sums and lengths, and a representation of each prompt that β(x; πθ) schemes read; and it samples
+ * completions. A causal language model is one; the contextual bandit's policies are others, whose
+ * prompt is one token (the prompt's index) and whose completion is one token (a candidate).
  */
 public interface Policy extends Stateful {
 
-    /** e(x) for each prompt: [n, promptDim] to [n, responseDim]. */
-    Tensor encode(Tensor prompts);
+    /** The policies, bound by name; the task they are trained on gives their context. */
+    ExtensionPoint<Policy, Context> POINT = ExtensionPoint.of("policy", "Policies", Policy.class);
 
-    /** Trainable parameters. */
-    List<Tensor> parameters();
+    /** Scores each completion given its prompt. */
+    Scores score(Sequences batch);
 
-    /** log πθ(y_k | x) of every candidate: representation [n, d], candidates [n, K, d], result [n, K]. */
-    static Tensor logProbs(Tensor representation, Tensor candidates) {
-        int n = candidates.dim(0);
-        int d = candidates.dim(2);
-        Tensor scores = candidates.mul(representation.reshape(n, 1, d)).sum(2);
-        return scores.sub(scores.logSumExp(1).reshape(n, 1));
+    /**
+     * One completion for each prompt, at most {@code maxTokens} tokens, drawn from πθ with
+     * {@code rng} (so the same generator state gives the same completions).
+     */
+    int[][] sample(int[][] prompts, int maxTokens, Rng rng);
+
+    /** The width of {@link Scores#representation()}. */
+    int representationDim();
+
+    /** Trainable parameters by name; a {@code Module} names them by path. */
+    Map<String, Tensor> namedParameters();
+
+    default List<Tensor> parameters() {
+        return List.copyOf(namedParameters().values());
     }
 
-    /** What a policy needs to build itself. */
-    record Context(int promptDim, int responseDim, Rng rng, DType dtype) {
-    }
-
-    /** Makes the policy from its knobs; bound by name in the registry. */
-    interface Provider extends Component {
-        Policy create(Settings settings, Context context);
-
-        /** A provider from its description, its knobs and how it builds the policy from them. */
-        static Provider of(String description, List<Knob> knobs, BiFunction<Settings, Context, Policy> factory) {
-            final class Defined extends DefinedComponent implements Provider {
-                Defined(Class<?> origin) {
-                    super(description, knobs, origin);
+    /**
+     * Completions to score: completion j continues prompt {@code promptOf[j]}, so completions that
+     * share a prompt (a preference pair's two) read it once.
+     *
+     * @param prompts     token ids of each prompt
+     * @param completions token ids of each completion, at least one each
+     * @param promptOf    for each completion, the index of its prompt in {@code prompts}
+     */
+    record Sequences(int[][] prompts, int[][] completions, int[] promptOf) {
+        public Sequences {
+            if (promptOf.length != completions.length) {
+                throw new IllegalArgumentException(completions.length + " completions but " + promptOf.length
+                        + " prompt indices");
+            }
+            for (int j = 0; j < promptOf.length; j++) {
+                if (promptOf[j] < 0 || promptOf[j] >= prompts.length) {
+                    throw new IllegalArgumentException("completion " + j + " names prompt " + promptOf[j]
+                            + ", but there are " + prompts.length);
                 }
-
-                @Override
-                public Policy create(Settings settings, Context context) {
-                    return factory.apply(settings, context);
+                if (completions[j].length == 0) {
+                    throw new IllegalArgumentException("completion " + j + " is empty");
                 }
             }
-            return new Defined(DefinedComponent.definer());
+        }
+
+        /** Completion j continues prompt j. */
+        public static Sequences aligned(int[][] prompts, int[][] completions) {
+            int[] promptOf = new int[completions.length];
+            for (int j = 0; j < promptOf.length; j++) {
+                promptOf[j] = j;
+            }
+            return new Sequences(prompts, completions, promptOf);
+        }
+
+        /** The longest completion's length: the width of per-token results. */
+        public int maxCompletionLength() {
+            int max = 0;
+            for (int[] c : completions) {
+                max = Math.max(max, c.length);
+            }
+            return max;
+        }
+    }
+
+    /**
+     * What {@link #score} gives, for m completions of p prompts.
+     *
+     * @param tokenLogps     log πθ of each completion token, [m, T], 0 past each completion's length
+     * @param sums           each completion's log-probability, the sum of its row of tokenLogps, [m]
+     * @param lengths        each completion's length in tokens, [m]
+     * @param representation each prompt's representation, [p, representationDim], with gradient
+     * @param promptLogps    log πθ(x) summed over each prompt's tokens, [p], or null where the policy has none
+     * @param promptLengths  the number of tokens promptLogps sums, [p], or null with it
+     */
+    record Scores(Tensor tokenLogps, Tensor sums, Tensor lengths, Tensor representation, Tensor promptLogps,
+                  Tensor promptLengths) {
+    }
+
+    /**
+     * What a policy is built with: the vocabulary its tokens come from and any tables of feature
+     * vectors the task gives (the bandit gives "prompt_features" and "candidate_embeddings"),
+     * the run's generator for initial weights, and a precision.
+     */
+    record Context(int vocabularySize, Map<String, Tensor> tables, Rng rng, DType dtype) {
+        public Context {
+            tables = Map.copyOf(tables);
+        }
+
+        /** The table {@code name}; fails naming the policy that needs it when the task gives none. */
+        public Tensor table(String name, String owner) {
+            Tensor t = tables.get(name);
+            if (t == null) {
+                throw new IllegalArgumentException(owner + " needs the task to give the table '" + name
+                        + "'; it gives " + (tables.isEmpty() ? "none" : String.join(", ", tables.keySet())));
+            }
+            return t;
         }
     }
 }

@@ -2,23 +2,26 @@ package betalab.api.preference;
 
 import betalab.api.Stateful;
 import betalab.api.random.Rng;
-import betalab.api.registry.Component;
-import betalab.api.registry.DefinedComponent;
-import betalab.api.registry.Knob;
-import betalab.api.registry.Settings;
+import betalab.api.registry.ExtensionPoint;
 import betalab.api.tensor.DType;
 import betalab.api.tensor.Tensor;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BiFunction;
 
 /**
  * Produces the β of each pair of a batch. A fixed β has no parameters; a learnable one has
  * parameters trained by the loss's gradient through the β it returns. A new scheme usually writes
- * {@link #beta} only.
+ * {@link #beta} only: extend {@code betalab.api.nn.Module} and its parameters are found by name.
  */
 public interface BetaEstimator extends Stateful {
+
+    /** The β schemes, bound by name; every scheme also takes {@link BetaOptions#KNOBS}. */
+    ExtensionPoint<BetaEstimator, Context> POINT = ExtensionPoint.<BetaEstimator, Context>of("beta", "β schemes",
+            BetaEstimator.class).withCommonKnobs(BetaOptions.KNOBS, BetaOptions::apply);
+
+    /** TRL's default β, which metrics are logged with when a scheme configures no β of its own. */
+    double TRL_DEFAULT_BETA = 0.1;
 
     /** β of each pair, shape [n], every element &gt; 0. Has no side effects (evaluation uses it). */
     Tensor beta(PreferenceBatch batch);
@@ -31,29 +34,34 @@ public interface BetaEstimator extends Stateful {
         return new Estimate(beta(batch), null, null);
     }
 
-    /** Trainable parameters (none for a fixed β). */
-    default List<Tensor> parameters() {
-        return List.of();
+    /**
+     * The scheme's configured (base or initial) β: what TRL-named metrics such as
+     * {@code rewards/margins} are computed with, as TRL computes them with its constant β. Schemes
+     * without one keep {@link #TRL_DEFAULT_BETA}.
+     */
+    default double baseBeta() {
+        return TRL_DEFAULT_BETA;
     }
 
-    /** The parameters' values by position; a {@code Module} names them by path instead. */
+    /** Trainable parameters by name (none for a fixed β); a {@code Module} names them by path. */
+    default Map<String, Tensor> namedParameters() {
+        return Map.of();
+    }
+
+    default List<Tensor> parameters() {
+        return List.copyOf(namedParameters().values());
+    }
+
     @Override
     default Map<String, double[]> state() {
         Map<String, double[]> state = new LinkedHashMap<>();
-        List<Tensor> parameters = parameters();
-        for (int i = 0; i < parameters.size(); i++) {
-            state.put("parameter" + i, parameters.get(i).toDoubleArray());
-        }
+        namedParameters().forEach((name, p) -> state.put(name, p.toDoubleArray()));
         return state;
     }
 
     @Override
     default void loadState(Map<String, double[]> state) {
-        List<Tensor> parameters = parameters();
-        for (int i = 0; i < parameters.size(); i++) {
-            Tensor p = parameters.get(i);
-            p.copyInPlace(Stateful.entry(state, "parameter" + i, p.size()));
-        }
+        namedParameters().forEach((name, p) -> p.copyInPlace(Stateful.entry(state, name, p.size())));
     }
 
     /**
@@ -66,27 +74,10 @@ public interface BetaEstimator extends Stateful {
     record Estimate(Tensor beta, Tensor weights, Tensor penalty) {
     }
 
-    /** What an estimator may need to build itself: the widths of its inputs, a generator, a precision. */
+    /**
+     * What an estimator may need to build itself: the widths of its inputs (0 where the run has no
+     * such input), a generator, a precision.
+     */
     record Context(int featureDim, int representationDim, Rng rng, DType dtype) {
-    }
-
-    /** Makes the estimator from its knobs; bound by name in the registry. */
-    interface Provider extends Component {
-        BetaEstimator create(Settings settings, Context context);
-
-        /** A provider from its description, its knobs and how it builds the estimator from them. */
-        static Provider of(String description, List<Knob> knobs, BiFunction<Settings, Context, BetaEstimator> factory) {
-            final class Defined extends DefinedComponent implements Provider {
-                Defined(Class<?> origin) {
-                    super(description, knobs, origin);
-                }
-
-                @Override
-                public BetaEstimator create(Settings settings, Context context) {
-                    return factory.apply(settings, context);
-                }
-            }
-            return new Defined(DefinedComponent.definer());
-        }
     }
 }

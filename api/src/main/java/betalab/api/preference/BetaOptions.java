@@ -4,6 +4,7 @@ import betalab.api.registry.Knob;
 import betalab.api.registry.Settings;
 import betalab.api.tensor.Tensor;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Switches every β scheme has, whatever its own knobs: {@code detach} uses β in the loss without
@@ -12,22 +13,24 @@ import java.util.List;
  * prevented.
  */
 public final class BetaOptions {
-    public static final List<Knob> KNOBS = List.of(
-            Knob.flag("detach", false, "use β in the loss but send no gradient through it"),
-            Knob.real("beta_penalty", 0.0, "λ of the penalty λ·mean((log β − log β_target)²)").atLeast(0),
-            Knob.real("beta_target", 0.1, "β_target of that penalty").positive());
+    public static final Knob<Boolean> DETACH = Knob.flag("detach", false,
+            "use β in the loss but send no gradient through it");
+    public static final Knob<Double> PENALTY = Knob.real("beta_penalty", 0.0,
+            "λ of the penalty λ·mean((log β − log β_target)²)").atLeast(0);
+    public static final Knob<Double> TARGET = Knob.real("beta_target", 0.1, "β_target of that penalty").positive();
+    public static final List<Knob<?>> KNOBS = List.of(DETACH, PENALTY, TARGET);
 
     private BetaOptions() {
     }
 
     /** The estimator with the switches in {@code settings} applied; itself when all are off. */
     public static BetaEstimator apply(BetaEstimator estimator, Settings settings) {
-        boolean detach = settings.flag("detach");
-        double penalty = settings.real("beta_penalty");
+        boolean detach = settings.get(DETACH);
+        double penalty = settings.get(PENALTY);
         if (!detach && penalty == 0) {
             return estimator;
         }
-        return new Configured(estimator, detach, penalty, Math.log(settings.real("beta_target")));
+        return new Configured(estimator, detach, penalty, Math.log(settings.get(TARGET)));
     }
 
     private record Configured(BetaEstimator inner, boolean detach, double penaltyWeight, double logTarget)
@@ -52,8 +55,23 @@ public final class BetaOptions {
         }
 
         @Override
-        public List<Tensor> parameters() {
-            return inner.parameters();
+        public double baseBeta() {
+            return inner.baseBeta();
+        }
+
+        @Override
+        public Map<String, Tensor> namedParameters() {
+            return inner.namedParameters();
+        }
+
+        @Override
+        public Map<String, double[]> state() {
+            return inner.state();
+        }
+
+        @Override
+        public void loadState(Map<String, double[]> state) {
+            inner.loadState(state);
         }
     }
 }

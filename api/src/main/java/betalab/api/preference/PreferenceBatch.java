@@ -19,10 +19,13 @@ import java.util.Objects;
  *                       through it reach the policy
  * @param promptLogps    log πθ(x), summed over the prompt's tokens, shape [n]
  * @param promptLength   |x|, in tokens, shape [n]
+ * @param chosenTokens   log πθ of each token of y_w, shape [n, T], 0 past each completion's length;
+ *                       given where the policy scores tokens (token-level losses and statistics read it)
+ * @param rejectedTokens the same for y_l, shape [n, T']
  */
 public record PreferenceBatch(Tensor policyChosen, Tensor policyRejected, Tensor refChosen, Tensor refRejected,
                               Tensor chosenLength, Tensor rejectedLength, Tensor features, Tensor representation,
-                              Tensor promptLogps, Tensor promptLength) {
+                              Tensor promptLogps, Tensor promptLength, Tensor chosenTokens, Tensor rejectedTokens) {
 
     public PreferenceBatch {
         Objects.requireNonNull(policyChosen, "policyChosen");
@@ -39,6 +42,8 @@ public record PreferenceBatch(Tensor policyChosen, Tensor policyRejected, Tensor
             requirePerPair("promptLogps", promptLogps, n);
             requirePerPair("promptLength", Objects.requireNonNull(promptLength, "promptLength"), n);
         }
+        requireRows("chosenTokens", chosenTokens, n);
+        requireRows("rejectedTokens", rejectedTokens, n);
     }
 
     private static void requirePerPair(String name, Tensor t, int n) {
@@ -100,6 +105,8 @@ public record PreferenceBatch(Tensor policyChosen, Tensor policyRejected, Tensor
         private Tensor representation;
         private Tensor promptLogps;
         private Tensor promptLength;
+        private Tensor chosenTokens;
+        private Tensor rejectedTokens;
 
         private Builder(Tensor policyChosen, Tensor policyRejected, Tensor refChosen, Tensor refRejected) {
             this.policyChosen = policyChosen;
@@ -130,11 +137,18 @@ public record PreferenceBatch(Tensor policyChosen, Tensor policyRejected, Tensor
             return this;
         }
 
+        /** Per-token log πθ of the chosen and rejected completions, [n, T], 0 past each length. */
+        public Builder tokens(Tensor chosen, Tensor rejected) {
+            this.chosenTokens = chosen;
+            this.rejectedTokens = rejected;
+            return this;
+        }
+
         public PreferenceBatch build() {
             Tensor ones = policyChosen.detach().zerosLike().add(1.0);
             return new PreferenceBatch(policyChosen, policyRejected, refChosen, refRejected,
                     chosenLength == null ? ones : chosenLength, rejectedLength == null ? ones : rejectedLength,
-                    features, representation, promptLogps, promptLength);
+                    features, representation, promptLogps, promptLength, chosenTokens, rejectedTokens);
         }
     }
 }

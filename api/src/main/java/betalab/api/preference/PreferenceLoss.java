@@ -1,12 +1,7 @@
 package betalab.api.preference;
 
-import betalab.api.registry.Component;
-import betalab.api.registry.DefinedComponent;
-import betalab.api.registry.Knob;
-import betalab.api.registry.Settings;
+import betalab.api.registry.ExtensionPoint;
 import betalab.api.tensor.Tensor;
-import java.util.List;
-import java.util.function.Function;
 
 /**
  * A preference loss: per-pair losses from per-pair log-probabilities and a per-pair β (a fixed β
@@ -14,12 +9,15 @@ import java.util.function.Function;
  */
 public interface PreferenceLoss {
 
+    /** The losses, bound by name ({@code sigmoid}, {@code ipo}, …); they need no context. */
+    ExtensionPoint<PreferenceLoss, Void> POINT = ExtensionPoint.of("loss", "Losses", PreferenceLoss.class);
+
     /** Loss of each pair, shape [n]; {@code beta} has shape [n]. */
     Tensor perPair(PreferenceBatch batch, Tensor beta);
 
     /**
      * Whether a pair's loss depends on the other pairs of its batch (AOT sorts over the batch): such
-     * a loss must see a whole batch at once, never a chunk of it.
+     * a loss must see a whole batch at once, never a chunk of it, and per-pair weights mean nothing to it.
      */
     default boolean batchCoupled() {
         return false;
@@ -38,25 +36,5 @@ public interface PreferenceLoss {
                 return true;
             }
         };
-    }
-
-    /** Makes the loss from its knobs; bound by name in the registry. */
-    interface Provider extends Component {
-        PreferenceLoss create(Settings settings);
-
-        /** A provider from its description, its knobs and how it builds the loss from them. */
-        static Provider of(String description, List<Knob> knobs, Function<Settings, PreferenceLoss> factory) {
-            final class Defined extends DefinedComponent implements Provider {
-                Defined(Class<?> origin) {
-                    super(description, knobs, origin);
-                }
-
-                @Override
-                public PreferenceLoss create(Settings settings) {
-                    return factory.apply(settings);
-                }
-            }
-            return new Defined(DefinedComponent.definer());
-        }
     }
 }

@@ -1,19 +1,23 @@
 package betalab.api.preference;
 
 import betalab.api.tensor.Tensor;
-import java.util.List;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
-/** What a training step minimises: a β scheme feeding a preference loss, averaged over the batch. */
-public interface PreferenceObjective {
+/**
+ * What a preference training step minimises — LearnableBetaDPO in general: a β scheme feeding a
+ * preference loss, the per-pair losses averaged with the scheme's pair weights, plus its penalty.
+ * With a fixed β and the sigmoid loss it is DPO; the loss's gradient reaches the β scheme's
+ * parameters through the β it returned.
+ */
+public final class PreferenceObjective {
+    private final BetaEstimator betaEstimator;
+    private final PreferenceLoss loss;
 
-    /** The objective for one training step: running statistics move, pair weights and penalties apply. */
-    Evaluation train(PreferenceBatch batch);
-
-    /** The objective without side effects, every pair weighted equally, no penalty: for evaluation. */
-    Evaluation evaluate(PreferenceBatch batch);
-
-    /** The β scheme's trainable parameters. */
-    List<Tensor> parameters();
+    public PreferenceObjective(BetaEstimator betaEstimator, PreferenceLoss loss) {
+        this.betaEstimator = betaEstimator;
+        this.loss = loss;
+    }
 
     /**
      * One evaluation.
@@ -23,11 +27,56 @@ public interface PreferenceObjective {
      * @param beta    the β used for each pair
      * @param weights the weight of each pair, or null where all counted equally
      */
-    record Evaluation(Tensor loss, Tensor perPair, Tensor beta, Tensor weights) {
+    public record Evaluation(Tensor loss, Tensor perPair, Tensor beta, Tensor weights) {
     }
 
-    /** Joins a β scheme and a loss into an objective; bound once in the registry. */
-    interface Assembler {
-        PreferenceObjective assemble(BetaEstimator beta, PreferenceLoss loss);
+    /** The objective for one training step: running statistics move, pair weights and penalties apply. */
+    public Evaluation train(PreferenceBatch batch) {
+        BetaEstimator.Estimate estimate = betaEstimator.train(batch);
+        requirePositive(estimate.beta());
+        Tensor perPair = loss.perPair(batch, estimate.beta());
+        Tensor mean = estimate.weights() == null ? perPair.mean()
+                : perPair.mul(estimate.weights()).sum().div(estimate.weights().sum());
+        Tensor total = estimate.penalty() == null ? mean : mean.add(estimate.penalty());
+        return new Evaluation(total, perPair, estimate.beta(), estimate.weights());
+    }
+
+    /** The objective without side effects, every pair weighted equally, no penalty: for evaluation. */
+    public Evaluation evaluate(PreferenceBatch batch) {
+        Tensor beta = betaEstimator.beta(batch);
+        requirePositive(beta);
+        Tensor perPair = loss.perPair(batch, beta);
+        return new Evaluation(perPair.mean(), perPair, beta, null);
+    }
+
+    public BetaEstimator betaEstimator() {
+        return betaEstimator;
+    }
+
+    public PreferenceLoss loss() {
+        return loss;
+    }
+
+    /** The β scheme's trainable parameters, named "beta.&lt;path&gt;". */
+    public Map<String, Tensor> namedParameters() {
+        Map<String, Tensor> named = new LinkedHashMap<>();
+        betaEstimator.namedParameters().forEach((name, p) -> named.put("beta." + name, p));
+        return named;
+    }
+
+    /**
+     * A β scheme must give every pair β &gt; 0. A negative β reverses the preference, so it stops the
+     * run here, naming the pair. An exact 0 passes: it is how a positive β such as softplus(z)
+     * underflows in float32 for very negative z, and losses that divide by β then fail the
+     * non-finite check. NaN is left to that check too, which names the step.
+     */
+    private static void requirePositive(Tensor beta) {
+        double[] values = beta.toDoubleArray();
+        for (int i = 0; i < values.length; i++) {
+            if (values[i] < 0) {
+                throw new IllegalStateException("the β scheme gave β = " + values[i] + " for pair " + i
+                        + " of the batch; a β scheme must give every pair β > 0");
+            }
+        }
     }
 }

@@ -6,7 +6,7 @@ import java.util.List;
 public interface Component {
     String description();
 
-    default List<Knob> knobs() {
+    default List<Knob<?>> knobs() {
         return List.of();
     }
 

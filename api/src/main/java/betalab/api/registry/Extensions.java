@@ -1,16 +1,8 @@
 package betalab.api.registry;
 
-import betalab.api.optim.Optimizer;
-import betalab.api.policy.Policy;
-import betalab.api.preference.BetaEstimator;
-import betalab.api.preference.PreferenceLoss;
-import betalab.api.preference.PreferenceObjective;
-import com.google.inject.Binder;
 import com.google.inject.CreationException;
 import com.google.inject.Guice;
 import com.google.inject.Module;
-import com.google.inject.multibindings.MapBinder;
-import com.google.inject.multibindings.OptionalBinder;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -34,7 +26,7 @@ import java.util.ServiceLoader;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
-/** The extension points, one name-keyed map each, and discovery of the extensions that fill them. */
+/** Discovery of the extensions that fill the extension points: built in, and from plugin jars. */
 public final class Extensions {
     /**
      * System property naming plugin jars, or directories of them, separated by {@link File#pathSeparator}:
@@ -43,31 +35,6 @@ public final class Extensions {
     public static final String PLUGINS_PROPERTY = "betalab.plugins";
 
     private Extensions() {
-    }
-
-    public static MapBinder<String, PreferenceLoss.Provider> losses(Binder binder) {
-        return MapBinder.newMapBinder(binder, String.class, PreferenceLoss.Provider.class);
-    }
-
-    public static MapBinder<String, BetaEstimator.Provider> betaEstimators(Binder binder) {
-        return MapBinder.newMapBinder(binder, String.class, BetaEstimator.Provider.class);
-    }
-
-    public static MapBinder<String, Optimizer.Provider> optimizers(Binder binder) {
-        return MapBinder.newMapBinder(binder, String.class, Optimizer.Provider.class);
-    }
-
-    public static MapBinder<String, Policy.Provider> policies(Binder binder) {
-        return MapBinder.newMapBinder(binder, String.class, Policy.Provider.class);
-    }
-
-    /** Declares every extension point, so a registry can be built from any subset of extensions. */
-    static void declareExtensionPoints(Binder binder) {
-        losses(binder);
-        betaEstimators(binder);
-        optimizers(binder);
-        policies(binder);
-        OptionalBinder.newOptionalBinder(binder, PreferenceObjective.Assembler.class);
     }
 
     /**
@@ -190,12 +157,7 @@ public final class Extensions {
         plugins.forEach(p -> groups.add(List.of(p)));
         for (List<Extension> group : groups) {
             Registry registry = probe(group);
-            Map<String, Map<String, ? extends Component>> points = new LinkedHashMap<>();
-            points.put("loss", registry.losses());
-            points.put("β scheme", registry.betaEstimators());
-            points.put("optimizer", registry.optimizers());
-            points.put("policy", registry.policies());
-            points.forEach((kind, components) -> components.forEach((name, component) -> {
+            registry.all().forEach((kind, components) -> components.forEach((name, component) -> {
                 String key = kind + " '" + name + "'";
                 Component earlier = seen.putIfAbsent(key, component);
                 if (earlier != null) {
@@ -212,11 +174,8 @@ public final class Extensions {
 
     /** A registry of these extensions alone; a failure names them and keeps Guice's first error, on one line. */
     private static Registry probe(List<Extension> modules) {
-        List<Module> all = new ArrayList<>();
-        all.add(Extensions::declareExtensionPoints);
-        all.addAll(modules);
         try {
-            return Guice.createInjector(all).getInstance(Registry.class);
+            return Registry.of(modules);
         } catch (CreationException e) {
             String first = e.getErrorMessages().iterator().next().getMessage();
             String from = modules.stream().map(m -> m.getClass().getName()).collect(Collectors.joining(", "));

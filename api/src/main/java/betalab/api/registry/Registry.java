@@ -1,47 +1,42 @@
 package betalab.api.registry;
 
-import betalab.api.optim.Optimizer;
-import betalab.api.policy.Policy;
-import betalab.api.preference.BetaEstimator;
-import betalab.api.preference.BetaOptions;
-import betalab.api.preference.PreferenceLoss;
-import betalab.api.preference.PreferenceObjective;
-import betalab.api.tensor.Tensor;
+import com.google.inject.Binding;
 import com.google.inject.Guice;
+import com.google.inject.Injector;
+import com.google.inject.Key;
 import com.google.inject.Module;
-import jakarta.inject.Inject;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
+import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Every named implementation the loaded extensions bound, and the one way experiments build them:
- * by name, with knob values checked against what the implementation declares.
+ * Every named implementation the loaded extensions bound, by extension point, and the one way
+ * experiments build them: by name, with knob values checked against what the implementation declares.
  */
 public final class Registry {
     private static final Logger LOG = LoggerFactory.getLogger(Registry.class);
-    private final SortedMap<String, PreferenceLoss.Provider> losses;
-    private final SortedMap<String, BetaEstimator.Provider> betaEstimators;
-    private final SortedMap<String, Optimizer.Provider> optimizers;
-    private final SortedMap<String, Policy.Provider> policies;
-    private final Optional<PreferenceObjective.Assembler> assembler;
-    private List<String> extensions = List.of();
 
-    @Inject
-    public Registry(Map<String, PreferenceLoss.Provider> losses, Map<String, BetaEstimator.Provider> betaEstimators,
-                    Map<String, Optimizer.Provider> optimizers, Map<String, Policy.Provider> policies,
-                    Optional<PreferenceObjective.Assembler> assembler) {
-        this.losses = Collections.unmodifiableSortedMap(new TreeMap<>(losses));
-        this.betaEstimators = Collections.unmodifiableSortedMap(new TreeMap<>(betaEstimators));
-        this.optimizers = Collections.unmodifiableSortedMap(new TreeMap<>(optimizers));
-        this.policies = Collections.unmodifiableSortedMap(new TreeMap<>(policies));
-        this.assembler = assembler;
+    private final Map<String, ExtensionPoint<?, ?>> points = new TreeMap<>();
+    private final Map<String, SortedMap<String, Provider<?, ?>>> providers = new TreeMap<>();
+    private final List<String> extensions;
+
+    private Registry(Injector injector, List<String> extensions) {
+        this.extensions = List.copyOf(extensions);
+        Binding<Set<ExtensionPoint<?, ?>>> declared = injector.getExistingBinding(Key.get(ExtensionPoint.POINTS));
+        if (declared != null) {
+            for (ExtensionPoint<?, ?> point : declared.getProvider().get()) {
+                points.put(point.kind(), point);
+                providers.put(point.kind(), Collections.unmodifiableSortedMap(
+                        new TreeMap<>(injector.getInstance(point.providersKey()))));
+            }
+        }
     }
 
     /** A registry of what the discovered extensions bind. */
@@ -51,64 +46,55 @@ public final class Registry {
 
     /** A registry of what these Guice modules bind, in the order given. */
     public static Registry of(List<? extends Module> modules) {
-        List<Module> all = new ArrayList<>();
-        all.add(Extensions::declareExtensionPoints);
-        all.addAll(modules);
-        Registry registry = Guice.createInjector(all).getInstance(Registry.class);
-        registry.extensions = modules.stream().map(m -> m.getClass().getName()).toList();
+        Registry registry = new Registry(Guice.createInjector(modules),
+                modules.stream().map(m -> m.getClass().getName()).toList());
         LOG.info("extensions loaded: {}", String.join(", ", registry.extensions));
         return registry;
     }
 
-    public PreferenceLoss loss(String name, Map<String, ?> knobs) {
-        PreferenceLoss.Provider p = find("loss", losses, name);
-        return p.create(Settings.resolve("loss '" + name + "'", p.knobs(), knobs));
+    /** Builds the implementation {@code name} of {@code point} from these knob values and the context. */
+    public <T, C> T create(ExtensionPoint<T, C> point, String name, Map<String, ?> knobs, C context) {
+        Provider<T, C> provider = provider(point, name);
+        Settings settings = resolve(point, name, knobs);
+        return point.finish(provider.create(settings, context), settings);
     }
 
-    /** The β scheme with this name; besides its own knobs it takes {@link BetaOptions#KNOBS}. */
-    public BetaEstimator betaEstimator(String name, Map<String, ?> knobs, BetaEstimator.Context context) {
-        BetaEstimator.Provider p = find("beta estimator", betaEstimators, name);
-        Settings settings = Settings.resolve("beta estimator '" + name + "'", betaKnobs(p), knobs);
-        return BetaOptions.apply(p.create(settings, context), settings);
+    /**
+     * The knob values {@code name} of {@code point} runs with: {@code knobs} checked against its
+     * declaration, every other knob at its default. This is what a run records.
+     */
+    public Settings resolve(ExtensionPoint<?, ?> point, String name, Map<String, ?> knobs) {
+        return Settings.resolve(point.kind() + " '" + name + "'", point.knobs(provider(point, name)), knobs);
     }
 
-    /** Every knob a β scheme accepts: its own, then the switches every scheme has. */
-    public static List<Knob> betaKnobs(BetaEstimator.Provider provider) {
-        List<Knob> all = new ArrayList<>(provider.knobs());
-        all.addAll(BetaOptions.KNOBS);
-        return all;
+    /** The provider bound to {@code name}; fails naming what is available. */
+    @SuppressWarnings("unchecked")
+    public <T, C> Provider<T, C> provider(ExtensionPoint<T, C> point, String name) {
+        SortedMap<String, Provider<?, ?>> bound = providers.getOrDefault(point.kind(), Collections.emptySortedMap());
+        Provider<?, ?> p = bound.get(name);
+        if (p == null) {
+            throw new IllegalArgumentException("unknown " + point.kind() + " '" + name + "'; "
+                    + (bound.isEmpty() ? "no extension provides any" : "available: " + String.join(", ", bound.keySet())));
+        }
+        return (Provider<T, C>) p;
     }
 
-    public Optimizer optimizer(String name, Map<String, ?> knobs, List<Tensor> parameters) {
-        Optimizer.Provider p = find("optimizer", optimizers, name);
-        return p.create(Settings.resolve("optimizer '" + name + "'", p.knobs(), knobs), parameters);
+    /** The implementations bound to {@code point}, by name. */
+    @SuppressWarnings("unchecked")
+    public <T, C> SortedMap<String, Provider<T, C>> providers(ExtensionPoint<T, C> point) {
+        SortedMap<String, ?> bound = providers.getOrDefault(point.kind(), Collections.emptySortedMap());
+        return (SortedMap<String, Provider<T, C>>) bound;
     }
 
-    public Policy policy(String name, Map<String, ?> knobs, Policy.Context context) {
-        Policy.Provider p = find("policy", policies, name);
-        return p.create(Settings.resolve("policy '" + name + "'", p.knobs(), knobs), context);
+    /** Every extension point something was bound to, by kind. */
+    public Map<String, ExtensionPoint<?, ?>> points() {
+        return Collections.unmodifiableMap(points);
     }
 
-    public PreferenceObjective objective(BetaEstimator beta, PreferenceLoss loss) {
-        return assembler.orElseThrow(() -> new IllegalStateException(
-                "no extension binds PreferenceObjective.Assembler (betalab-loss does); is it on the path?"))
-                .assemble(beta, loss);
-    }
-
-    public SortedMap<String, PreferenceLoss.Provider> losses() {
-        return losses;
-    }
-
-    public SortedMap<String, BetaEstimator.Provider> betaEstimators() {
-        return betaEstimators;
-    }
-
-    public SortedMap<String, Optimizer.Provider> optimizers() {
-        return optimizers;
-    }
-
-    public SortedMap<String, Policy.Provider> policies() {
-        return policies;
+    /** Every bound implementation, by extension point kind and name. */
+    public Map<String, SortedMap<String, Provider<?, ?>>> all() {
+        Map<String, SortedMap<String, Provider<?, ?>>> all = new LinkedHashMap<>(providers);
+        return Collections.unmodifiableMap(all);
     }
 
     /** Class names of the Guice modules this registry was built from, in load order. */
@@ -116,12 +102,10 @@ public final class Registry {
         return extensions;
     }
 
-    private static <T> T find(String kind, Map<String, T> bound, String name) {
-        T p = bound.get(name);
-        if (p == null) {
-            throw new IllegalArgumentException("unknown " + kind + " '" + name + "'; available: "
-                    + String.join(", ", bound.keySet()));
-        }
-        return p;
+    @Override
+    public String toString() {
+        List<String> parts = new ArrayList<>();
+        providers.forEach((kind, bound) -> parts.add(kind + " " + bound.keySet()));
+        return "Registry" + parts;
     }
 }

@@ -374,6 +374,32 @@ public final class Tensor {
     }
 
     /**
+     * log softmax over one axis (negative counts from the end, as for {@link #logSumExp}), keeping
+     * the shape: x − log Σ exp x along the axis. Stable and accurate for any magnitude (nothing is
+     * exponentiated above 0); an entry of −∞ gives −∞, and a slice of only −∞ or holding +∞ gives NaN.
+     */
+    public Tensor logSoftmax(int axis) {
+        int ax = Shapes.axis(axis, rank());
+        int[] kept = Shapes.keep(shape, ax);
+        // x − logSumExp(x) alone would lose the digits of a logSumExp rounded at x's magnitude (at 1e4
+        // float32 keeps 3 decimals), so shift first by that rounded value, held constant: near the
+        // largest entries the shift is exact (Sterbenz), and what remains is the small logSumExp of
+        // the shifted values. A constant shift changes neither the result nor its gradient.
+        Tensor shift = wrap(backend().logSumExpAxis(data, shape, ax), kept);
+        Tensor shifted = sub(shift);
+        return shifted.sub(shifted.logSumExp(ax).reshape(kept));
+    }
+
+    /**
+     * softmax over one axis (negative counts from the end), keeping the shape: exp x / Σ exp x along
+     * the axis, so every slice along it sums to 1. It is the exp of {@link #logSoftmax}, whose values
+     * are ≤ 0, so large entries cannot overflow and an entry of −∞ gets exactly 0.
+     */
+    public Tensor softmax(int axis) {
+        return logSoftmax(axis).exp();
+    }
+
+    /**
      * The flat elements at the given positions, as a rank-1 tensor: picks one candidate per row,
      * reorders a batch, or repeats elements; gradients add back to the positions read.
      */

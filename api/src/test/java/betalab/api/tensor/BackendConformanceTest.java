@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.function.BiConsumer;
 import java.util.function.DoubleUnaryOperator;
 import java.util.function.ToDoubleFunction;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -241,6 +242,95 @@ public abstract class BackendConformanceTest {
         assertThat(a.matmulTransposed(b.reshape(1, 2)).item()).isNaN();
     }
 
+    // ---------------------------------------------------------------- large matrix products
+
+    /**
+     * m×k×n products crossing the JVM backend's size thresholds at its default settings: the plain
+     * loops below 8192 multiply-adds, the cache-blocked kernel from there, and threads from 2²¹ (split
+     * by rows when C is narrow, by columns otherwise). Sizes are off the kernel's 4×2 register tile and
+     * off or just past its blocks of KC = 128 (depth), NC = 512 (columns) and MC = 256 (rows), also
+     * within a two-thread part. The gradients' products (m×n×k, k×m×n) cross them in other ways.
+     */
+    private static final int[][] LARGE_MATMULS = {
+        {8, 32, 31},     // 7936: the plain loops, just below the blocked kernel
+        {16, 32, 16},    // 8192: the blocked kernel, just at its threshold
+        {33, 129, 17},   // blocked: KC + 1 deep, rows and columns off the tile
+        {259, 5, 13},    // blocked: MC + 3 rows
+        {6, 9, 1031},    // blocked: 2·NC + 7 columns
+        {131, 257, 67},  // threaded by rows: 2·KC + 1 deep
+        {523, 131, 33},  // threaded by rows: two parts each past MC
+        {9, 129, 2053},  // threaded by columns: two parts each past 2·NC
+        {257, 33, 251},  // threaded by columns: MC + 1 rows
+    };
+
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void largeMatmulsMatchNaiveLoopsForEveryTransposeCombination(DType dtype) {
+        for (int[] s : LARGE_MATMULS) {
+            int m = s[0];
+            int k = s[1];
+            int n = s[2];
+            for (boolean ta : new boolean[] {false, true}) {
+                for (boolean tb : new boolean[] {false, true}) {
+                    Tensor a = ta ? sample(dtype, 16, k, m) : sample(dtype, 16, m, k);
+                    Tensor b = tb ? sample(dtype, 17, n, k) : sample(dtype, 17, k, n);
+                    Tensor y = Tensor.wrap(be.matmul(a.storage(), ta, b.storage(), tb, m, k, n), m, n);
+                    assertThat(y.dtype()).isEqualTo(dtype);
+                    assertMatmulClose(read(y), read(a), ta, read(b), tb, m, k, n, matmulTolerance(dtype),
+                            String.format("%dx%dx%d %s transposeA %s transposeB %s", m, k, n, dtype, ta, tb));
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void largeMatmulGradientsMatchNaiveLoops(DType dtype) {
+        for (int[] s : LARGE_MATMULS) {
+            int m = s[0];
+            int k = s[1];
+            int n = s[2];
+            String what = m + "x" + k + "x" + n + " " + dtype;
+            Tensor a = sample(dtype, 18, m, k);
+            Tensor b = sample(dtype, 19, k, n);
+            Tensor bt = sample(dtype, 20, n, k);
+            double[] w = weights(m * n);
+            double tolerance = matmulTolerance(dtype);
+            // Y = A·B weighted by W (m×n): dA = W·Bᵀ, dB = Aᵀ·W.
+            double[][] grads = GradientCheck.autodiff(in -> weightedSum(in[0].matmul(in[1])), a, b);
+            assertMatmulClose(grads[0], w, false, read(b), true, m, n, k, tolerance, "dA of matmul " + what);
+            assertMatmulClose(grads[1], read(a), true, w, false, k, m, n, tolerance, "dB of matmul " + what);
+            // Y = A·Btᵀ: dA = W·Bt, dBt = Wᵀ·A.
+            grads = GradientCheck.autodiff(in -> weightedSum(in[0].matmulTransposed(in[1])), a, bt);
+            assertMatmulClose(grads[0], w, false, read(bt), false, m, n, k, tolerance,
+                    "dA of matmulTransposed " + what);
+            assertMatmulClose(grads[1], w, true, read(a), false, n, m, k, tolerance,
+                    "dBt of matmulTransposed " + what);
+        }
+    }
+
+    @Test
+    void largeMatmulsMixingPrecisionsComputeInFloat64() {
+        for (int[] s : new int[][] {{33, 129, 17}, {131, 257, 67}}) {
+            int m = s[0];
+            int k = s[1];
+            int n = s[2];
+            String what = m + "x" + k + "x" + n;
+            Tensor singleA = sample(DType.FLOAT32, 21, m, k);
+            Tensor doubleB = sample(DType.FLOAT64, 22, k, n);
+            Tensor y = singleA.matmul(doubleB);
+            assertThat(y.dtype()).isEqualTo(DType.FLOAT64);
+            assertMatmulClose(read(y), read(singleA), false, read(doubleB), false, m, k, n,
+                    matmulTolerance(DType.FLOAT64), what + " float32 · float64");
+            Tensor doubleA = sample(DType.FLOAT64, 23, m, k);
+            Tensor singleBt = sample(DType.FLOAT32, 24, n, k);
+            Tensor yt = doubleA.matmulTransposed(singleBt);
+            assertThat(yt.dtype()).isEqualTo(DType.FLOAT64);
+            assertMatmulClose(read(yt), read(doubleA), false, read(singleBt), true, m, k, n,
+                    matmulTolerance(DType.FLOAT64), what + " float64 · float32ᵀ");
+        }
+    }
+
     // ---------------------------------------------------------------- reductions and shape
 
     @ParameterizedTest
@@ -315,6 +405,125 @@ public abstract class BackendConformanceTest {
         double half = 1 / (2 + Math.exp(-101));
         assertNear(read(y.grad()), new double[] {0, 1 / (1 + e), e / (1 + e), half, half, Math.exp(-101) * half},
                 gradientTolerance(dtype), "softmax");
+    }
+
+    // ---------------------------------------------------------------- softmax
+
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void softmaxAndLogSoftmaxMatchHandComputationsAtAnyMagnitude(DType dtype) {
+        double inf = Double.POSITIVE_INFINITY;
+        double[] values = {
+            1, 2, 3,
+            1e4, 1e4, -1e4,
+            -1e4, 0, 1e4,
+            -1e4, -1e4, -1e4,
+            -inf, 0, 0,
+        };
+        Tensor x = Tensor.of(dtype, values, 5, 3);
+        double ln3 = Math.log(3);
+        double lse123 = 3 + Math.log1p(Math.exp(-1) + Math.exp(-2));
+        double[] logSoftmax = {
+            1 - lse123, 2 - lse123, 3 - lse123,
+            -LN2, -LN2, -2e4 - LN2,
+            -2e4, -1e4, 0,
+            -ln3, -ln3, -ln3,
+            -inf, -LN2, -LN2,
+        };
+        double[] softmax = {
+            Math.exp(1 - lse123), Math.exp(2 - lse123), Math.exp(3 - lse123),
+            0.5, 0.5, 0,
+            0, 0, 1,
+            1.0 / 3, 1.0 / 3, 1.0 / 3,
+            0, 0.5, 0.5,
+        };
+        for (int axis : new int[] {1, -1}) {
+            Tensor logY = x.logSoftmax(axis);
+            Tensor y = x.softmax(axis);
+            assertThat(logY.shape()).containsExactly(5, 3);
+            assertThat(y.shape()).containsExactly(5, 3);
+            assertThat(y.dtype()).isEqualTo(dtype);
+            assertClose(read(logY), logSoftmax, tolerance(dtype), "logSoftmax axis " + axis);
+            assertClose(read(y), softmax, tolerance(dtype), "softmax axis " + axis);
+            assertClose(read(y.sum(axis)), new double[] {1, 1, 1, 1, 1}, tolerance(dtype), "softmax row sums");
+        }
+        // Along the columns, where 1e4 meets −1e4 and −∞.
+        Tensor columns = Tensor.of(dtype, transpose(values, 5, 3), 3, 5);
+        assertClose(read(columns.softmax(0)), transpose(softmax, 5, 3), tolerance(dtype), "softmax axis 0");
+        assertClose(read(columns.logSoftmax(0)), transpose(logSoftmax, 5, 3), tolerance(dtype), "logSoftmax axis 0");
+        assertThatThrownBy(() -> x.softmax(2)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void softmaxAlongEveryAxisMatchesDoubleReference(DType dtype) {
+        int[] shape = {2, 3, 4};
+        Tensor x = sample(dtype, 26, shape);
+        double[] xs = read(x);
+        for (int axis : new int[] {0, 1, 2, -1, -3}) {
+            int ax = Shapes.axis(axis, shape.length);
+            double[] logSoftmax = mapSlices(xs, shape, ax, slice -> {
+                double lse = logSumExp(slice);
+                return Arrays.stream(slice).map(v -> v - lse).toArray();
+            });
+            assertClose(read(x.logSoftmax(axis)), logSoftmax, tolerance(dtype), "logSoftmax axis " + axis);
+            Tensor y = x.softmax(axis);
+            assertClose(read(y), map(logSoftmax, Math::exp), tolerance(dtype), "softmax axis " + axis);
+            double[] ones = new double[Shapes.size(Shapes.without(shape, ax))];
+            Arrays.fill(ones, 1);
+            assertClose(read(y.sum(axis)), ones, tolerance(dtype), "softmax sums along axis " + axis);
+        }
+        double[] vector = {0.5, -2, 3};
+        double lse = logSumExp(vector);
+        assertClose(read(Tensor.of(dtype, vector, 3).softmax(0)), map(vector, u -> Math.exp(u - lse)),
+                tolerance(dtype), "softmax of a vector");
+    }
+
+    @Test
+    void softmaxGradientsMatchFiniteDifferences() {
+        int[] shape = {2, 3, 4};
+        Tensor x = sample(DType.FLOAT64, 27, shape);
+        for (int axis = 0; axis < shape.length; axis++) {
+            int ax = axis;
+            GradientCheck.check(in -> weightedSum(in[0].softmax(ax)), x);
+            GradientCheck.check(in -> weightedSum(in[0].logSoftmax(ax)), x);
+        }
+        // Composed with other operations, and on a row of magnitude 1e3 where exp alone would overflow.
+        Tensor big = Tensor.of(DType.FLOAT64, new double[] {1000, 999, 1001.5, -1000, 0.25, 3}, 2, 3);
+        GradientCheck.check(in -> weightedSum(in[0].mul(in[0]).softmax(1).mul(in[0])), x.reshape(6, 4));
+        GradientCheck.check(in -> weightedSum(in[0].softmax(1)), big);
+        GradientCheck.check(in -> weightedSum(in[0].logSoftmax(1)), big);
+    }
+
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void softmaxGradientsAreExactAtExtremes(DType dtype) {
+        double inf = Double.POSITIVE_INFINITY;
+        double[] values = {1e4, 1e4, -1e4, -1e4, 0, 1e4, -inf, 0, 0};
+        double[][] softmaxRows = {{0.5, 0.5, 0}, {0, 0, 1}, {0, 0.5, 0.5}};
+        double[] w = weights(values.length);
+        // Σ w·logSoftmax: w_j − softmax_j · Σ_i w_i; Σ w·softmax: softmax_j · (w_j − Σ_i w_i·softmax_i).
+        double[] logSoftmaxGrad = new double[values.length];
+        double[] softmaxGrad = new double[values.length];
+        for (int r = 0; r < 3; r++) {
+            double wSum = 0;
+            double wMean = 0;
+            for (int j = 0; j < 3; j++) {
+                wSum += w[r * 3 + j];
+                wMean += w[r * 3 + j] * softmaxRows[r][j];
+            }
+            for (int j = 0; j < 3; j++) {
+                double p = softmaxRows[r][j];
+                logSoftmaxGrad[r * 3 + j] = w[r * 3 + j] - p * wSum;
+                softmaxGrad[r * 3 + j] = p * (w[r * 3 + j] - wMean);
+            }
+        }
+        Tensor x = Tensor.of(dtype, values, 3, 3).asParameter();
+        weightedSum(x.logSoftmax(1)).backward();
+        assertNear(read(x.grad()), logSoftmaxGrad, gradientTolerance(dtype), "logSoftmax gradient");
+        x.zeroGrad();
+        weightedSum(x.softmax(1)).backward();
+        assertNear(read(x.grad()), softmaxGrad, gradientTolerance(dtype), "softmax gradient");
     }
 
     @ParameterizedTest
@@ -585,6 +794,60 @@ public abstract class BackendConformanceTest {
         return index;
     }
 
+    /**
+     * Fails unless every element of {@code actual} is within {@code relative} · Σ_p |op(A)_ip·op(B)_pj|
+     * of op(A)·op(B) computed by the naive triple loop in double: the scale of the rounding errors of
+     * any order of accumulation, where a lost, doubled or misplaced term errs by a whole product.
+     * Reports how many elements are off and the worst one, in one assertion (outputs are large).
+     */
+    private static void assertMatmulClose(double[] actual, double[] a, boolean ta, double[] b, boolean tb, int m,
+                                          int k, int n, double relative, String what) {
+        // op(A) and op(B) row-major, so the i-p-j loop below reads both along their rows.
+        double[] opA = ta ? transpose(a, k, m) : a;
+        double[] opB = tb ? transpose(b, n, k) : b;
+        double[] expected = new double[m * n];
+        double[] scale = new double[m * n];
+        for (int i = 0; i < m; i++) {
+            for (int p = 0; p < k; p++) {
+                double av = opA[i * k + p];
+                for (int j = 0; j < n; j++) {
+                    double product = av * opB[p * n + j];
+                    expected[i * n + j] += product;
+                    scale[i * n + j] += Math.abs(product);
+                }
+            }
+        }
+        assertThat(actual).as(what).hasSize(m * n);
+        int off = 0;
+        int worst = -1;
+        double worstRatio = 0;
+        for (int e = 0; e < expected.length; e++) {
+            double error = Math.abs(actual[e] - expected[e]);
+            double ratio = error / (relative * scale[e]);
+            if (!(error <= relative * scale[e])) {
+                off++;
+                if (worst < 0 || !(ratio <= worstRatio)) {
+                    worst = e;
+                    worstRatio = ratio;
+                }
+            }
+        }
+        String worstElement = worst < 0 ? "" : String.format("; worst [%d, %d]: %s, expected %s (scale %s)",
+                worst / n, worst % n, actual[worst], expected[worst], scale[worst]);
+        assertThat(off).as("%s: %d of %d elements off%s", what, off, expected.length, worstElement).isZero();
+    }
+
+    /** The cols×rows transpose of a row-major rows×cols matrix. */
+    private static double[] transpose(double[] x, int rows, int cols) {
+        double[] t = new double[x.length];
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                t[c * rows + r] = x[r * cols + c];
+            }
+        }
+        return t;
+    }
+
     private static double[] naiveMatmul(double[] a, boolean ta, double[] b, boolean tb, int m, int k, int n) {
         double[] y = new double[m * n];
         for (int i = 0; i < m; i++) {
@@ -620,6 +883,30 @@ public abstract class BackendConformanceTest {
         return y;
     }
 
+    /** Applies {@code f} to every slice along {@code axis} and puts its results where the slice was. */
+    private static double[] mapSlices(double[] x, int[] shape, int axis, UnaryOperator<double[]> f) {
+        int len = shape[axis];
+        int inner = 1;
+        for (int d = axis + 1; d < shape.length; d++) {
+            inner *= shape[d];
+        }
+        int outer = x.length / (len * inner);
+        double[] y = new double[x.length];
+        for (int o = 0; o < outer; o++) {
+            for (int i = 0; i < inner; i++) {
+                double[] slice = new double[len];
+                for (int j = 0; j < len; j++) {
+                    slice[j] = x[(o * len + j) * inner + i];
+                }
+                double[] mapped = f.apply(slice);
+                for (int j = 0; j < len; j++) {
+                    y[(o * len + j) * inner + i] = mapped[j];
+                }
+            }
+        }
+        return y;
+    }
+
     private static double logSumExp(double[] slice) {
         double max = Arrays.stream(slice).max().orElseThrow();
         return max + Math.log(Arrays.stream(slice).map(v -> Math.exp(v - max)).sum());
@@ -630,6 +917,15 @@ public abstract class BackendConformanceTest {
     /** Relative accuracy asked of values: a few float32 ulps, or double precision less a few digits. */
     private static double tolerance(DType dtype) {
         return dtype == DType.FLOAT32 ? 2e-6 : 1e-12;
+    }
+
+    /**
+     * Matrix products against Σ|a·b| of each element: float32 accumulated in float32 (as BLAS sgemm
+     * does) errs by about √k·2⁻²⁴ ≤ 3e-6 of it at the depths k ≤ 2053 tested, a lost or misplaced term
+     * by about 1/k ≥ 5e-4.
+     */
+    private static double matmulTolerance(DType dtype) {
+        return dtype == DType.FLOAT32 ? 1e-5 : 1e-12;
     }
 
     /** Float32 autodiff against float64 finite differences; float64 against the checker's default. */

@@ -25,16 +25,17 @@ import java.util.concurrent.ForkJoinTask;
  * the output with an inner contiguous loop rather than stepping an index per element. Matrix
  * products past a small size take a cache-blocked kernel (packed panels of op(A) and op(B), four
  * rows of C at a time, written so that HotSpot's C2 vectorises it with fused multiply-adds), and
- * large ones split their columns over threads of the common fork-join pool. The backend keeps no
+ * large ones split their columns over threads of the common fork-join pool; the sizes are set by
+ * system properties, or per backend through {@link #JvmBackend(long, long, int)}. The backend keeps no
  * mutable state other than per-thread scratch, so tensors may be computed on several threads at once.
  */
 public final class JvmBackend implements TensorBackend {
 
-    /** Products with at least this many multiply-adds (m·k·n) take the blocked kernel. */
+    /** Default: products with at least this many multiply-adds (m·k·n) take the blocked kernel. */
     static final long BLOCKED_MATMUL_WORK = Long.getLong("betalab.jvm.blockedMatmulWork", 8192);
-    /** Products with at least this many multiply-adds are split over threads. */
+    /** Default: products with at least this many multiply-adds are split over threads. */
     static final long PARALLEL_MATMUL_WORK = Long.getLong("betalab.jvm.parallelMatmulWork", 1L << 21);
-    /** Threads a large product may use, the calling one included. */
+    /** Default: threads a large product may use, the calling one included. */
     static final int THREADS = Math.max(1, Integer.getInteger("betalab.jvm.threads",
             Math.min(Runtime.getRuntime().availableProcessors(), ForkJoinPool.getCommonPoolParallelism() + 1)));
 
@@ -53,6 +54,40 @@ public final class JvmBackend implements TensorBackend {
     }
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    // Per instance rather than static so that a test can send even tiny products through the blocked
+    // and threaded kernels, which the conformance suite's small shapes would otherwise never reach.
+    private final long blockedMatmulWork;
+    private final long parallelMatmulWork;
+    private final int threads;
+
+    /**
+     * The backend ServiceLoader makes: matmul thresholds and threads from the system properties
+     * {@code betalab.jvm.blockedMatmulWork} (default 8192), {@code betalab.jvm.parallelMatmulWork}
+     * (default 2²¹) and {@code betalab.jvm.threads} (default: the cores the common fork-join pool can use).
+     */
+    public JvmBackend() {
+        this(BLOCKED_MATMUL_WORK, PARALLEL_MATMUL_WORK, THREADS);
+    }
+
+    /**
+     * A backend with its own matmul settings; {@code new JvmBackend(0, 0, 2)} sends every product,
+     * however small, through the cache-blocked kernel and splits it over two threads where it has
+     * at least 16 rows or columns (parts are multiples of 8 wide).
+     *
+     * @param blockedMatmulWork products with at least this many multiply-adds (m·k·n) take the blocked kernel
+     * @param parallelMatmulWork blocked products with at least this many multiply-adds are split over threads
+     * @param threads how many threads a split product may use, the calling one included
+     */
+    public JvmBackend(long blockedMatmulWork, long parallelMatmulWork, int threads) {
+        if (blockedMatmulWork < 0 || parallelMatmulWork < 0 || threads < 1) {
+            throw new IllegalArgumentException("matmul thresholds must be at least 0 and threads at least 1, got "
+                    + blockedMatmulWork + ", " + parallelMatmulWork + ", " + threads);
+        }
+        this.blockedMatmulWork = blockedMatmulWork;
+        this.parallelMatmulWork = parallelMatmulWork;
+        this.threads = threads;
+    }
 
     @Override
     public String name() {
@@ -856,7 +891,7 @@ public final class JvmBackend implements TensorBackend {
         int bRow = transposeB ? 1 : n;
         int bCol = transposeB ? k : 1;
         long work = (long) m * k * n;
-        if (work < BLOCKED_MATMUL_WORK) {
+        if (work < blockedMatmulWork) {
             double[] out = new double[m * n];
             if (sa.f != null && sb.f != null) {
                 smallMatmul(sa.f, aRow, aCol, sb.f, bRow, bCol, m, k, n, out);
@@ -867,10 +902,10 @@ public final class JvmBackend implements TensorBackend {
         }
         Operands ops = new Operands(sa.f, sa.d, aRow, aCol, sb.f, sb.d, bRow, bCol, m, k, n,
                 dtype == DType.FLOAT32 ? new float[m * n] : null, dtype == DType.FLOAT64 ? new double[m * n] : null);
-        if (work < PARALLEL_MATMUL_WORK || THREADS == 1) {
+        if (work < parallelMatmulWork || threads == 1) {
             blockedMatmul(ops, 0, m, 0, n);
         } else {
-            parallelMatmul(ops);
+            parallelMatmul(ops, threads);
         }
         return ops.outF != null ? JvmStorage.of(this, ops.outF) : JvmStorage.of(this, ops.outD);
     }
@@ -939,10 +974,10 @@ public final class JvmBackend implements TensorBackend {
      * Splits C's columns (or, when it is narrow, its rows) into one part per thread; the calling
      * thread computes the first part while the common pool computes the others.
      */
-    private static void parallelMatmul(Operands ops) {
-        boolean byColumns = ops.n() >= 64 * THREADS || ops.n() >= ops.m();
+    private static void parallelMatmul(Operands ops, int threads) {
+        boolean byColumns = ops.n() >= 64 * threads || ops.n() >= ops.m();
         int extent = byColumns ? ops.n() : ops.m();
-        int parts = Math.min(THREADS, Math.max(1, extent / 8));
+        int parts = Math.min(threads, Math.max(1, extent / 8));
         ForkJoinTask<?>[] tasks = new ForkJoinTask<?>[parts];
         for (int t = 1; t < parts; t++) {
             int from = bound(extent, t, parts);

@@ -1,0 +1,164 @@
+package betalab.sweep;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import betalab.api.registry.Registry;
+import betalab.training.TrainConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class SweepConfigTest {
+    static final String BASE = """
+            base:
+              steps: 10
+              environment: {prompts: 64, prompt_dim: 4, response_dim: 4, candidates: 4}
+              loss: {name: sigmoid}
+              beta: {name: fixed, beta: 0.1}
+              optimizer: {name: adam, lr: 0.01}
+            """;
+
+    @TempDir
+    Path dir;
+
+    private SweepConfig read(String yaml) throws IOException {
+        return SweepConfig.read(Files.writeString(dir.resolve("sweep.yaml"), yaml));
+    }
+
+    @Test
+    void gridMultipliesMethodsFieldsAndSeeds() throws IOException {
+        SweepConfig c = read(BASE + """
+                methods:
+                  dpo: {}
+                  learnable_beta: {beta: {name: policy_mlp, hidden: [4]}}
+                grid:
+                  environment.label_noise: [0.0, 0.2]
+                  beta.beta_penalty: [0.0, 0.5]
+                seeds: 2
+                """);
+        List<SweepRun> runs = c.runs();
+
+        assertThat(runs).hasSize(2 * 2 * 2 * 2);
+        assertThat(c.columns()).containsExactly("method", "environment.label_noise", "beta.beta_penalty");
+        assertThat(runs.get(0).id()).isEqualTo("dpo__label_noise=0.0__beta_penalty=0.0__seed=0");
+        assertThat(runs.get(15).id()).isEqualTo("learnable_beta__label_noise=0.2__beta_penalty=0.5__seed=1");
+        assertThat(runs.get(15).cell()).isEqualTo("learnable_beta__label_noise=0.2__beta_penalty=0.5");
+        assertThat(runs.get(15).fields()).containsExactly(Map.entry("method", "learnable_beta"),
+                Map.entry("environment.label_noise", "0.2"), Map.entry("beta.beta_penalty", "0.5"));
+        // A method replaces its section whole; a dotted path then sets one knob in it.
+        assertThat(runs.get(15).config().at("/beta").toString())
+                .isEqualTo("{\"name\":\"policy_mlp\",\"hidden\":[4],\"beta_penalty\":0.5}");
+        assertThat(runs.get(15).config().at("/environment/label_noise").asDouble()).isEqualTo(0.2);
+        assertThat(runs.get(15).config().at("/environment/prompts").asInt()).isEqualTo(64);
+        assertThat(runs.get(15).config().get("seed").asLong()).isEqualTo(1);
+        assertThat(runs.stream().map(SweepRun::id).distinct()).hasSize(16);
+        assertThat(c.baseline()).isEqualTo("dpo");
+        assertThat(c.x()).isEqualTo("environment.label_noise");
+    }
+
+    @Test
+    void anExplicitListAddsOnePointPerEntry() throws IOException {
+        SweepConfig c = read(BASE + """
+                list:
+                  - {batch_size: 16}
+                  - {batch_size: 32, optimizer.lr: 0.02}
+                seeds: [3, 7]
+                """);
+        List<SweepRun> runs = c.runs();
+
+        assertThat(runs).extracting(SweepRun::id).containsExactly("batch_size=16__seed=3", "batch_size=16__seed=7",
+                "batch_size=32__lr=0.02__seed=3", "batch_size=32__lr=0.02__seed=7");
+        assertThat(runs.get(0).fields()).containsEntry("optimizer.lr", "");
+        assertThat(runs.get(0).config().at("/optimizer/lr").asDouble()).isEqualTo(0.01);
+        assertThat(runs.get(2).config().at("/optimizer/lr").asDouble()).isEqualTo(0.02);
+        assertThat(runs.get(3).seed()).isEqualTo(7);
+    }
+
+    @Test
+    void zippedFieldsVaryTogether() throws IOException {
+        SweepConfig c = read(BASE + """
+                grid:
+                  environment.label_noise: [0.0, 0.1]
+                zip:
+                  optimizer.lr: [0.01, 0.003, 0.001]
+                  steps: [10, 20, 30]
+                """);
+        List<SweepRun> runs = c.runs();
+
+        assertThat(runs).hasSize(2 * 3);
+        assertThat(runs).extracting(r -> r.config().get("steps").asInt() + "@" + r.config().at("/optimizer/lr").asText())
+                .containsExactly("10@0.01", "20@0.003", "30@0.001", "10@0.01", "20@0.003", "30@0.001");
+        assertThat(runs.get(1).id()).isEqualTo("label_noise=0.0__lr=0.003__steps=20__seed=0");
+    }
+
+    @Test
+    void withoutSeedsTheBasesSeedRunsOnce() throws IOException {
+        SweepConfig c = read(BASE.replace("steps: 10", "steps: 10\n  seed: 5"));
+        assertThat(c.runs()).extracting(SweepRun::id).containsExactly("seed=5");
+        assertThat(c.runs().get(0).cell()).isEqualTo("base");
+    }
+
+    @Test
+    void theBaseMayBeAPathBesideTheSweep() throws IOException {
+        Files.writeString(dir.resolve("train.yaml"), BASE.replace("base:\n", "").replace("\n  ", "\n").strip() + "\n");
+        SweepConfig c = read("base: train.yaml\nseeds: 1\n");
+        assertThat(c.runs().get(0).config().at("/environment/prompts").asInt()).isEqualTo(64);
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "grids: {steps: [1]}|unknown field 'grids'; known: base, baseline, grid, kind, list",
+            "zip: {steps: [1, 2], batch_size: [4]}|field 'zip.batch_size': has 1 values where the first zipped field has 2",
+            "methods: {a: {}}\\nbaseline: b|field 'baseline': 'b' is not a method; methods: a",
+            "grid: {steps: [1, 1]}|two runs would share the id steps=1__seed=0",
+            "grid: {seed: [1, 2]}|field 'seed': sweep seeds with 'seeds', not in the axes",
+            "grid: {steps: []}|field 'grid.steps': expected a non-empty list",
+            "kind: eval|field 'kind': expected train or seed, got eval",
+            "seeds: 0|field 'seeds': a count must be ≥ 1, got 0",
+            "x: steps|field 'x': 'steps' is not a swept field",
+    })
+    void mistakesAreOneLineNamingTheField(String extra, String message) throws IOException {
+        Path file = Files.writeString(dir.resolve("bad.yaml"), BASE + extra.replace("\\n", "\n") + "\n");
+        assertThatThrownBy(() -> SweepConfig.read(file).runs()).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(message).hasMessageNotContaining("\n");
+    }
+
+    @Test
+    void aTrainConfigMistakeNamesTheRunAndTheField() throws IOException {
+        SweepConfig c = read(BASE + "grid: {environment.label_nois: [0.1]}\n");
+        assertThatThrownBy(() -> new Sweep(Registry.discover(), c, dir.resolve("out")).run(1, SweepTest.SILENT))
+                .hasMessage("run label_nois=0.1__seed=0: field 'environment.label_nois': unknown field 'label_nois'; "
+                        + "known: candidates, eval_fraction, label_noise, pairs_per_prompt, prompt_dim, prompts, "
+                        + "response_dim, temperature");
+        assertThat(dir.resolve("out")).doesNotExist();
+    }
+
+    /** The shipped studies: 7 methods × 5 ε × 5 seeds and 20 seeds, every run's config valid. */
+    @Test
+    void theFlagshipStudiesExpandToValidRuns() {
+        Path examples = Path.of(System.getProperty("user.dir")).resolve("../examples");
+        SweepConfig compare = SweepConfig.read(examples.resolve("compare-noise.yaml"));
+        List<SweepRun> runs = compare.runs();
+        assertThat(runs).hasSize(175);
+        assertThat(compare.methods()).containsExactly("dpo", "learnable_beta", "learnable_beta_reg", "cdpo", "robust",
+                "beta_dpo", "ipo");
+        TrainRunner train = new TrainRunner(Registry.discover());
+        for (SweepRun run : runs) {
+            TrainConfig config = train.resolve(run.config());
+            assertThat(config.environment().labelNoise()).isEqualTo(Double.parseDouble(
+                    run.fields().get("environment.label_noise")));
+        }
+        SweepConfig seeds = SweepConfig.read(examples.resolve("seed-sweep.yaml"));
+        assertThat(seeds.kind()).isEqualTo(Kind.SEED);
+        assertThat(seeds.runs()).hasSize(20);
+        SweepConfig quick = SweepConfig.read(examples.resolve("sweep-quick.yaml"));
+        quick.runs().forEach(r -> train.resolve(r.config()));
+    }
+}

@@ -1,0 +1,156 @@
+package betalab.sweep;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import betalab.api.registry.Registry;
+import betalab.training.RunFiles;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SweepTest {
+    static final Registry REGISTRY = Registry.discover();
+
+    static final Sweep.Listener SILENT = new Recorder();
+
+    /** A tiny bandit: each run takes a fraction of a second. */
+    static final String TINY = """
+            base:
+              steps: 12
+              batch_size: 32
+              eval_every: 4
+              environment: {prompts: 96, prompt_dim: 4, response_dim: 4, candidates: 4}
+              loss: {name: sigmoid}
+              beta: {name: fixed, beta: 0.5}
+              optimizer: {name: adam, lr: 0.05}
+            """;
+
+    /** Remembers what the sweep reported. */
+    static final class Recorder implements Sweep.Listener {
+        int total;
+        int skipped;
+        final List<String> started = Collections.synchronizedList(new ArrayList<>());
+        final List<String> failed = Collections.synchronizedList(new ArrayList<>());
+
+        @Override
+        public void planned(int total, int skipped) {
+            this.total = total;
+            this.skipped = skipped;
+        }
+
+        @Override
+        public void started(SweepRun run) {
+            started.add(run.id());
+        }
+
+        @Override
+        public void finished(SweepRun run, Exception error, double seconds) {
+            if (error != null) {
+                failed.add(run.id());
+            }
+        }
+    }
+
+    @TempDir
+    Path dir;
+
+    private SweepConfig config(String yaml) throws IOException {
+        return SweepConfig.read(Files.writeString(dir.resolve("sweep.yaml"), yaml));
+    }
+
+    private static JsonNode summary(Path sweepDir, String id) throws IOException {
+        return RunFiles.JSON.readTree(sweepDir.resolve("runs").resolve(id).resolve("summary.json").toFile());
+    }
+
+    @Test
+    void aFailingRunIsRecordedAndTheOthersFinish() throws IOException {
+        SweepConfig c = config(TINY + """
+                methods:
+                  broken: {loss: {name: cdpo, epsilon: 0.9}}
+                  dpo: {}
+                seeds: 2
+                """);
+        Path out = dir.resolve("out");
+        Recorder recorder = new Recorder();
+
+        Sweep.Outcome outcome = new Sweep(REGISTRY, c, out).run(2, recorder);
+
+        assertThat(outcome).isEqualTo(new Sweep.Outcome(4, 0, 2, 2));
+        assertThat(recorder.failed).containsExactlyInAnyOrder("broken__seed=0", "broken__seed=1");
+        JsonNode broken = summary(out, "broken__seed=0");
+        assertThat(broken.get("status").asText()).isEqualTo("failed");
+        assertThat(broken.get("error").asText()).isEqualTo("loss: loss 'cdpo': knob 'epsilon' must be ≥ 0 and ≤ 0.5, got 0.9");
+        assertThat(summary(out, "dpo__seed=1").get("status").asText()).isEqualTo("completed");
+        // The run directory is the train command's: its resolved config replays it alone.
+        assertThat(out.resolve("runs/dpo__seed=1")).isDirectoryContaining("glob:**/config.json")
+                .isDirectoryContaining("glob:**/provenance.json").isDirectoryContaining("glob:**/metrics.jsonl");
+    }
+
+    @Test
+    void resumingSkipsFinishedRunsAndRetriesTheRest() throws IOException {
+        SweepConfig c = config(TINY + """
+                methods:
+                  dpo: {}
+                  broken: {loss: {name: robust, epsilon: 0.5}}
+                grid:
+                  environment.label_noise: [0.0, 0.2]
+                """);
+        Path out = dir.resolve("out");
+        new Sweep(REGISTRY, c, out).run(2, SILENT);
+        // As if the sweep had been killed while this run was going.
+        Path killed = out.resolve("runs/dpo__label_noise=0.2__seed=0");
+        ObjectNode partial = (ObjectNode) summary(out, "dpo__label_noise=0.2__seed=0");
+        RunFiles.writeJson(killed.resolve("summary.json"), partial.put("status", "running"));
+        Path kept = out.resolve("runs/dpo__label_noise=0.0__seed=0/metrics.jsonl");
+        long keptModified = Files.getLastModifiedTime(kept).toMillis();
+        Recorder again = new Recorder();
+
+        Sweep.Outcome outcome = new Sweep(REGISTRY, c, out).run(2, again);
+
+        assertThat(again.total).isEqualTo(4);
+        assertThat(again.skipped).isEqualTo(1);
+        assertThat(again.started).containsExactlyInAnyOrder("dpo__label_noise=0.2__seed=0",
+                "broken__label_noise=0.0__seed=0", "broken__label_noise=0.2__seed=0");
+        assertThat(outcome).isEqualTo(new Sweep.Outcome(4, 1, 1, 2));
+        assertThat(Files.getLastModifiedTime(kept).toMillis()).isEqualTo(keptModified);
+        assertThat(summary(out, "dpo__label_noise=0.2__seed=0").get("status").asText()).isEqualTo("completed");
+    }
+
+    @Test
+    void aRunWhoseConfigChangedIsRunAgain() throws IOException {
+        Path out = dir.resolve("out");
+        new Sweep(REGISTRY, config(TINY), out).run(1, SILENT);
+        Recorder same = new Recorder();
+        new Sweep(REGISTRY, config(TINY), out).run(1, same);
+        Recorder changed = new Recorder();
+        new Sweep(REGISTRY, config(TINY.replace("steps: 12", "steps: 8")), out).run(1, changed);
+
+        assertThat(same.skipped).isEqualTo(1);
+        assertThat(changed.skipped).isZero();
+        assertThat(summary(out, "seed=0").get("steps").asInt()).isEqualTo(8);
+    }
+
+    /** The seed study as a sweep: seed 42 is the seed document's printed run. */
+    @Test
+    void seedSweepsRunTheSeedExperiment() throws IOException {
+        Path out = dir.resolve("out");
+        new Sweep(REGISTRY, config("kind: seed\nseeds: [42]\n"), out).run(1, SILENT);
+
+        JsonNode last = summary(out, "seed=42").get("last_eval");
+        assertThat(last.get("mean_beta_pos").asDouble()).isCloseTo(3.6286, within(1e-4));
+        assertThat(last.get("mean_beta_neg").asDouble()).isCloseTo(0.4246, within(1e-4));
+        assertThat(last.get("mean_beta_gap").asDouble()).isCloseTo(3.6286 - 0.4246, within(2e-4));
+        assertThat(Files.readAllLines(out.resolve("runs/seed=42/pairs.csv"))).hasSize(21).first().isEqualTo("margin,beta");
+        assertThat(Files.readAllLines(out.resolve("runs/seed=42/metrics.jsonl"))).hasSize(200);
+        assertThat(RunFiles.JSON.readTree(out.resolve("runs/seed=42/config.json").toFile()).get("beta_scheme").asText())
+                .isEqualTo("softplus_mlp");
+    }
+}

@@ -1,0 +1,400 @@
+package betalab.training;
+
+import betalab.api.Stateful;
+import betalab.api.optim.Optimizer;
+import betalab.api.policy.Policy;
+import betalab.api.preference.BetaEstimator;
+import betalab.api.preference.PreferenceBatch;
+import betalab.api.preference.PreferenceLoss;
+import betalab.api.preference.PreferenceObjective;
+import betalab.api.random.Rng;
+import betalab.api.registry.Knob;
+import betalab.api.registry.Registry;
+import betalab.api.registry.Settings;
+import betalab.api.task.PreferencePairs;
+import betalab.api.task.Task;
+import betalab.api.tensor.DType;
+import betalab.api.tensor.Tensor;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * DPO-family training of a policy on a task ({@code betalab train}): the policy, and its β scheme
+ * with it, trained by a preference loss on the task's pairs against a reference policy (frozen, or
+ * moved toward the policy as TR-DPO does), with the task's evaluation on its held-out split and β on
+ * flipped against clean training pairs. Everything is built from the config, deterministically, so a
+ * run replays from its {@code config.json} and resumes from its checkpoint to the same numbers.
+ */
+public final class PreferenceTraining implements Trainable<int[]> {
+    private static final Logger LOG = LoggerFactory.getLogger(PreferenceTraining.class);
+
+    public static final Knob<Long> SEED = Knob.longInteger("seed", 0,
+            "seeds every random draw: the task, initial weights, pairs and batch order");
+    public static final Knob<String> RNG = Knob.text("rng", "torch",
+            "torch (PyTorch's CPU generator) or java", "torch", "java");
+    public static final Knob<Integer> STEPS = Knob.integer("steps", 0,
+            "optimizer steps; 0 takes them from epochs").atLeast(0);
+    public static final Knob<Integer> EPOCHS = Knob.integer("epochs", 0,
+            "passes over the training pairs, when steps is 0").atLeast(0);
+    public static final Knob<Integer> BATCH_SIZE = Knob.integer("batch_size", 64, "pairs per step").positive();
+    public static final Knob<Integer> EVAL_EVERY = Knob.integer("eval_every", 0,
+            "steps between evaluations (also at the start and the end); 0 for a tenth of the steps").atLeast(0);
+    public static final Knob<Integer> CHECKPOINT_EVERY = Knob.integer("checkpoint_every", 0,
+            "steps between checkpoints (also at the end); 0 for eval_every").atLeast(0);
+    public static final Knob<Integer> LOG_EVERY = Knob.integer("log_every", 1,
+            "steps per row of training metrics, each row averaging them").positive();
+    public static final Knob<Double> GRAD_CLIP = Knob.real("grad_clip", 0.0,
+            "largest global gradient norm; 0 turns clipping off").atLeast(0);
+
+    public static final Knob<String> SYNC_MODE = Knob.text("mode", "none",
+            "TR-DPO's reference update: none (frozen), soft (α·πθ + (1 − α)·π_ref) or hard (πθ)",
+            "none", "soft", "hard");
+    public static final Knob<Integer> SYNC_EVERY = Knob.integer("every", 0, "steps between reference updates")
+            .atLeast(0);
+    public static final Knob<Double> SYNC_ALPHA = Knob.real("alpha", 1.0, "α, the policy's weight in a soft update")
+            .between(0, 1, true).positive();
+
+    /** What a training config holds. */
+    public static final ConfigSchema SCHEMA = ConfigSchema.of(List.of(SEED, RNG, STEPS, EPOCHS, BATCH_SIZE,
+                    EVAL_EVERY, CHECKPOINT_EVERY, LOG_EVERY, GRAD_CLIP))
+            .component("task", Task.POINT, "bandit", Map.of())
+            .component("policy", Policy.POINT, "log_linear", Map.of())
+            .section("reference_sync", List.of(SYNC_MODE, SYNC_EVERY, SYNC_ALPHA))
+            .component("loss", PreferenceLoss.POINT)
+            .component("beta", BetaEstimator.POINT)
+            .component("optimizer", Optimizer.POINT)
+            .moved("environment", "the bandit's settings are the task's now: task: {name: bandit, prompts: …}");
+
+    private final Config config;
+    private final Rng rng;
+    private final Task task;
+    private final Policy policy;
+    private final Policy reference;
+    private final PreferencePairs pairs;
+    private final Task.Evaluator evaluator;
+    private final BetaEstimator beta;
+    private final PreferenceObjective objective;
+    private final Map<String, Tensor> parameters = new LinkedHashMap<>();
+    private final Optimizer optimizer;
+    private final int stepsPerEpoch;
+    private int[] order;
+
+    /** Builds everything the config names, in a fixed order of random draws; nothing is written. */
+    public PreferenceTraining(Config resolved, Registry registry) {
+        rng = Rng.named(resolved.get(RNG), resolved.get(SEED));
+        task = resolved.create(registry, "task", Task.POINT, new Task.Context(rng, DType.FLOAT32));
+        policy = resolved.create(registry, "policy", Policy.POINT, policyContext(rng));
+        // The reference starts as a copy; its own initial draws come from a throwaway generator.
+        reference = resolved.create(registry, "policy", Policy.POINT,
+                policyContext(Rng.named(resolved.get(RNG), resolved.get(SEED))));
+        reference.loadState(policy.state());
+        Task.Prepared prepared;
+        try (var noGrad = Tensor.noGrad()) {
+            prepared = task.prepare(reference, rng);
+        }
+        pairs = prepared.train();
+        evaluator = prepared.evaluator();
+        beta = resolved.create(registry, "beta", BetaEstimator.POINT, new BetaEstimator.Context(task.featureDim(),
+                policy.representationDim(), rng, DType.FLOAT32));
+        PreferenceLoss loss = resolved.create(registry, "loss", PreferenceLoss.POINT, null);
+        objective = new PreferenceObjective(beta, loss);
+        policy.namedParameters().forEach((name, p) -> parameters.put("policy." + name, p));
+        parameters.putAll(objective.namedParameters());
+        optimizer = resolved.create(registry, "optimizer", Optimizer.POINT, List.copyOf(parameters.values()));
+
+        int batchSize = resolved.get(BATCH_SIZE);
+        stepsPerEpoch = (pairs.size() + batchSize - 1) / batchSize;
+        this.config = derive(resolved, stepsPerEpoch);
+        Settings sync = config.section("reference_sync");
+        if (!sync.get(SYNC_MODE).equals("none") && sync.get(SYNC_EVERY) < 1) {
+            throw config.error("reference_sync.every", "must be ≥ 1 when mode is " + sync.get(SYNC_MODE));
+        }
+    }
+
+    private Policy.Context policyContext(Rng generator) {
+        return new Policy.Context(task.vocabularySize(), task.tables(), generator, DType.FLOAT32);
+    }
+
+    /** The config with steps, eval_every and checkpoint_every resolved to the numbers the run uses. */
+    private static Config derive(Config c, int stepsPerEpoch) {
+        int steps = c.get(STEPS);
+        int epochs = c.get(EPOCHS);
+        if ((steps == 0) == (epochs == 0)) {
+            throw c.error("steps", "or 'epochs': give exactly one of them, > 0");
+        }
+        int total = steps > 0 ? steps : epochs * stepsPerEpoch;
+        int eval = c.get(EVAL_EVERY) > 0 ? c.get(EVAL_EVERY) : Math.max(1, total / 10);
+        int checkpoint = c.get(CHECKPOINT_EVERY) > 0 ? c.get(CHECKPOINT_EVERY) : eval;
+        return c.with(STEPS, total).with(EPOCHS, 0).with(EVAL_EVERY, eval).with(CHECKPOINT_EVERY, checkpoint);
+    }
+
+    /** Reads {@code tree} against {@link #SCHEMA}. */
+    public static Config resolve(ConfigTree tree, Registry registry) {
+        return SCHEMA.resolve(tree, registry);
+    }
+
+    /** The resolved config, derived values included: what the run records. */
+    public Config config() {
+        return config;
+    }
+
+    public int steps() {
+        return config.get(STEPS);
+    }
+
+    public Optimizer optimizer() {
+        return optimizer;
+    }
+
+    @Override
+    public Map<String, Tensor> parameters() {
+        return parameters;
+    }
+
+    @Override
+    public int stepsPerEpoch() {
+        return stepsPerEpoch;
+    }
+
+    @Override
+    public void batches(int epoch, int skip, Predicate<int[]> step) {
+        if (skip == 0 || order == null) {
+            order = permutation(pairs.size());
+        }
+        int batchSize = config.get(BATCH_SIZE);
+        for (int position = skip; position < stepsPerEpoch; position++) {
+            int from = position * batchSize;
+            int[] picked = new int[Math.min(order.length, from + batchSize) - from];
+            System.arraycopy(order, from, picked, 0, picked.length);
+            if (!step.test(picked)) {
+                return;
+            }
+        }
+    }
+
+    /** A fresh permutation of the training pairs: Fisher–Yates with the run's generator. */
+    private int[] permutation(int n) {
+        int[] p = new int[n];
+        for (int i = 0; i < n; i++) {
+            p[i] = i;
+        }
+        double[] u = rng.uniform(n, 0, 1);
+        for (int i = n - 1; i > 0; i--) {
+            int j = Math.min(i, (int) (u[i] * (i + 1)));
+            int t = p[i];
+            p[i] = p[j];
+            p[j] = t;
+        }
+        return p;
+    }
+
+    @Override
+    public StepResult forward(int[] positions) {
+        PreferenceBatch batch = batch(pairs.select(positions));
+        PreferenceObjective.Evaluation e = objective.train(batch);
+        return new StepResult(e.loss(), Map.of("beta", e.beta()),
+                PreferenceMetrics.of(batch, e.beta(), e.perPair(), beta.baseBeta()));
+    }
+
+    /**
+     * The batch of these pairs: the policy's and the reference's scores of both completions (each
+     * prompt read once), the prompts' features and the policy's representation of them.
+     */
+    PreferenceBatch batch(PreferencePairs selected) {
+        int n = selected.size();
+        int[][] completions = new int[2 * n][];
+        int[] promptOf = new int[2 * n];
+        for (int i = 0; i < n; i++) {
+            completions[i] = selected.chosen()[i];
+            completions[n + i] = selected.rejected()[i];
+            promptOf[i] = i;
+            promptOf[n + i] = i;
+        }
+        Policy.Sequences sequences = new Policy.Sequences(selected.prompts(), completions, promptOf);
+        Policy.Scores scores = policy.score(sequences);
+        Policy.Scores ref;
+        try (var noGrad = Tensor.noGrad()) {
+            ref = reference.score(sequences);
+        }
+        int[] first = range(0, n);
+        int[] second = range(n, 2 * n);
+        PreferenceBatch.Builder b = PreferenceBatch.of(scores.sums().gather(first), scores.sums().gather(second),
+                        ref.sums().gather(first), ref.sums().gather(second))
+                .lengths(scores.lengths().gather(first), scores.lengths().gather(second))
+                .tokens(rows(scores.tokenLogps(), first), rows(scores.tokenLogps(), second))
+                .representation(scores.representation());
+        if (scores.promptLogps() != null) {
+            b.prompt(scores.promptLogps(), scores.promptLengths());
+        }
+        if (selected.featureDim() > 0) {
+            b.features(Tensor.of(DType.FLOAT32, selected.features(), n, selected.featureDim()));
+        }
+        return b.build();
+    }
+
+    private static Tensor rows(Tensor table, int[] rows) {
+        int width = table.dim(1);
+        int[] index = new int[rows.length * width];
+        for (int i = 0; i < rows.length; i++) {
+            for (int t = 0; t < width; t++) {
+                index[i * width + t] = rows[i] * width + t;
+            }
+        }
+        return table.gather(index).reshape(rows.length, width);
+    }
+
+    private static int[] range(int from, int to) {
+        int[] r = new int[to - from];
+        for (int i = 0; i < r.length; i++) {
+            r[i] = from + i;
+        }
+        return r;
+    }
+
+    @Override
+    public Map<String, Stateful> state() {
+        Map<String, Stateful> state = new LinkedHashMap<>();
+        state.put("policy", policy);
+        state.put("reference", reference);
+        state.put("beta", beta);
+        state.put("rng", rng);
+        state.put("order", new Stateful() {
+            @Override
+            public Map<String, double[]> state() {
+                return order == null ? Map.of() : Map.of("order", java.util.Arrays.stream(order).asDoubleStream().toArray());
+            }
+
+            @Override
+            public void loadState(Map<String, double[]> saved) {
+                double[] o = saved.get("order");
+                order = o == null ? null : java.util.Arrays.stream(o).mapToInt(v -> (int) v).toArray();
+            }
+        });
+        return state;
+    }
+
+    /** The task's evaluation of the policy, and the mean β of flipped and of clean training pairs. */
+    Map<String, Object> evaluate(int step) {
+        Map<String, Object> m = new LinkedHashMap<>(evaluator.evaluate(policy, reference));
+        double[] betas = objective.evaluate(batch(pairs)).beta().toDoubleArray();
+        double flipped = 0;
+        double clean = 0;
+        int flippedCount = 0;
+        for (int i = 0; i < betas.length; i++) {
+            if (pairs.flipped()[i]) {
+                flipped += betas[i];
+                flippedCount++;
+            } else {
+                clean += betas[i];
+            }
+        }
+        m.put("eval/beta_clean", clean / (betas.length - flippedCount));
+        m.put("eval/beta_flipped", flippedCount == 0 ? Double.NaN : flipped / flippedCount);
+        return m;
+    }
+
+    /** TR-DPO: every {@code every} steps the reference moves to α·πθ + (1 − α)·π_ref. */
+    private TrainingListener referenceSync() {
+        Settings sync = config.section("reference_sync");
+        String mode = sync.get(SYNC_MODE);
+        double weight = mode.equals("hard") ? 1.0 : sync.get(SYNC_ALPHA);
+        return new TrainingListener() {
+            @Override
+            public void onStepEnd(Progress progress) {
+                if (mode.equals("none") || progress.step() == 0 || progress.step() % sync.get(SYNC_EVERY) != 0) {
+                    return;
+                }
+                try (var noGrad = Tensor.noGrad()) {
+                    List<Tensor> target = reference.parameters();
+                    List<Tensor> source = policy.parameters();
+                    for (int i = 0; i < target.size(); i++) {
+                        target.get(i).scaleInPlace(1 - weight).addInPlace(source.get(i), weight);
+                    }
+                }
+            }
+        };
+    }
+
+    /** Every training pair's final margin h and β, and whether its label was flipped: pairs.csv. */
+    private TrainingListener pairsFile(RunDirectory run) {
+        return new TrainingListener() {
+            @Override
+            public void onEnd(Progress progress, String status, RuntimeException error) {
+                if (!"completed".equals(status)) {
+                    return;
+                }
+                try (var noGrad = Tensor.noGrad()) {
+                    PreferenceBatch all = batch(pairs);
+                    double[] margin = all.margin().toDoubleArray();
+                    double[] b = objective.evaluate(all).beta().toDoubleArray();
+                    List<List<?>> rows = new ArrayList<>();
+                    for (int i = 0; i < margin.length; i++) {
+                        rows.add(List.of(margin[i], b[i], pairs.flipped()[i]));
+                    }
+                    run.writeCsv("pairs.csv", List.of("margin", "beta", "flipped"), rows);
+                }
+            }
+        };
+    }
+
+    /**
+     * The listeners of a recorded run, in the order they act: checks, clipping, metrics, evaluation
+     * (reported to {@code onEvaluation}), the reference update, the run's files and checkpoints.
+     */
+    private List<TrainingListener> listeners(RunDirectory run, Consumer<Map<String, Object>> onEvaluation) {
+        Map<String, Stateful> saved = new LinkedHashMap<>(state());
+        saved.put("optimizer", optimizer);
+        TrainingListener report = new TrainingListener() {
+            @Override
+            public void onStepEnd(Progress progress) {
+                if (progress.row().containsKey(evaluator.headline())) {
+                    onEvaluation.accept(progress.row());
+                }
+            }
+        };
+        return List.of(new NonFiniteCheck(), new GradientClipping(config.get(GRAD_CLIP)),
+                new MetricsLogger(config.get(LOG_EVERY)), new Evaluation(config.get(EVAL_EVERY), true, this::evaluate),
+                referenceSync(), run.bestBy(evaluator.headline(), evaluator.higherIsBetter()), pairsFile(run),
+                new Checkpoints(config.get(CHECKPOINT_EVERY), run, saved), report);
+    }
+
+    /**
+     * Trains a new run into {@code dir}, stopping (as if interrupted) after {@code stopAfter} steps;
+     * evaluations are reported to {@code onEvaluation} as they come.
+     */
+    public static RunDirectory.Summary train(Registry registry, Config config, Path dir, int stopAfter,
+                                             Consumer<Map<String, Object>> onEvaluation) {
+        RunDirectory.refuseExisting(dir);
+        // Everything is built before the directory is made, so a bad config leaves nothing behind.
+        PreferenceTraining training = new PreferenceTraining(config, registry);
+        Map<String, Object> provenance = new LinkedHashMap<>(Provenance.of(registry.extensions()));
+        provenance.put("seed", config.get(SEED));
+        RunDirectory run = RunDirectory.create(dir, training.config().toMap(), provenance);
+        training.trainer(run, onEvaluation).run(0, stopAfter);
+        return run.summary();
+    }
+
+    /** Continues the run in {@code dir} from its latest checkpoint. */
+    public static RunDirectory.Summary resume(Registry registry, Path dir, Consumer<Map<String, Object>> onEvaluation) {
+        RunDirectory run = RunDirectory.open(dir);
+        Config config = resolve(ConfigTree.of(run.config(), dir.resolve(RunDirectory.CONFIG).toString()), registry);
+        PreferenceTraining training = new PreferenceTraining(config, registry);
+        Map<String, Stateful> saved = new LinkedHashMap<>(training.state());
+        saved.put("optimizer", training.optimizer);
+        int step = run.resume(saved);
+        LOG.info("resuming {} at step {}", dir, step);
+        training.trainer(run, onEvaluation).run(step);
+        return run.summary();
+    }
+
+    private Trainer<int[]> trainer(RunDirectory run, Consumer<Map<String, Object>> onEvaluation) {
+        return new Trainer<>(this, optimizer, steps(), listeners(run, onEvaluation));
+    }
+}
