@@ -1,10 +1,13 @@
 /**
- * The betalab command line. It names no implementation: losses, β schemes and optimizers come
- * from whatever extensions the module or class path provides.
+ * The betalab command line: picocli over the experiments. It names no implementation: losses, β
+ * schemes, policies, optimizers and tasks come from whatever extensions the module or class path provides.
  */
 module betalab.app {
     requires betalab.api;
-    requires betalab.experiments;
+    requires betalab.training;
+    requires betalab.seed;
+    requires betalab.data;
+    requires betalab.sweep;
     requires info.picocli;
     requires org.slf4j;
     requires com.fasterxml.jackson.databind;

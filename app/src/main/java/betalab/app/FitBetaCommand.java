@@ -3,8 +3,6 @@ package betalab.app;
 import betalab.api.registry.Registry;
 import betalab.api.tensor.Backends;
 import betalab.data.fit.BetaFitter;
-import betalab.data.fit.FitConfig;
-import betalab.data.fit.FitConfigReader;
 import betalab.training.RunDirectory;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -44,14 +42,14 @@ final class FitBetaCommand implements Callable<Integer> {
         if (backend != null) {
             Backends.use(Backends.named(backend));
         }
-        FitConfig fit = FitConfigReader.read(config);
+        Registry registry = Registry.discover();
         PrintWriter stdout = spec.commandLine().getOut();
-        BetaFitter fitter = new BetaFitter(Registry.discover(), row -> {
-            String at = String.format(Locale.ROOT, "epoch %3s  step %6s", row.get("epoch"), row.get("step"));
-            stdout.println(RunOutput.line(at, row, SHOWN));
-            stdout.flush();
-        });
-        RunDirectory.Summary summary = fitter.fit(fit, out != null ? out : RunOutput.defaultDirectory(config));
+        RunDirectory.Summary summary = BetaFitter.fit(registry, BetaFitter.read(config, registry),
+                out != null ? out : RunOutput.defaultDirectory(config), row -> {
+                    String at = String.format(Locale.ROOT, "epoch %3s  step %6s", row.get("epoch"), row.get("step"));
+                    stdout.println(RunOutput.line(at, row, SHOWN));
+                    stdout.flush();
+                });
         RunOutput.printSummary(stdout, summary);
         return 0;
     }

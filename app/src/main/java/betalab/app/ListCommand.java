@@ -1,7 +1,7 @@
 package betalab.app;
 
-import betalab.api.preference.BetaOptions;
 import betalab.api.registry.Component;
+import betalab.api.registry.ExtensionPoint;
 import betalab.api.registry.Knob;
 import betalab.api.registry.Registry;
 import java.io.PrintWriter;
@@ -17,7 +17,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code betalab list}: every component by extension point, with its knobs and where it came from. */
 @Command(name = "list", mixinStandardHelpOptions = true,
-        description = "List the losses, β schemes, policies and optimizers the loaded extensions provide.")
+        description = "List the losses, β schemes, policies, optimizers and tasks the loaded extensions provide.")
 final class ListCommand implements Callable<Integer> {
 
     @Spec
@@ -30,11 +30,16 @@ final class ListCommand implements Callable<Integer> {
     public Integer call() {
         Registry registry = Registry.discover();
         PrintWriter out = spec.commandLine().getOut();
-        section(out, "Losses", registry.losses());
-        section(out, "β schemes (each also takes " + BetaOptions.KNOBS.stream().map(Knob::name)
-                .collect(Collectors.joining(", ")) + ")", registry.betaEstimators());
-        section(out, "Policies", registry.policies());
-        section(out, "Optimizers", registry.optimizers());
+        List<String> order = new java.util.ArrayList<>(List.of("loss", "beta", "policy", "optimizer", "task"));
+        registry.points().keySet().stream().filter(k -> !order.contains(k)).sorted().forEach(order::add);
+        for (String kind : order) {
+            ExtensionPoint<?, ?> point = registry.points().get(kind);
+            if (point != null) {
+                String common = point.commonKnobs().isEmpty() ? "" : " (each also takes "
+                        + point.commonKnobs().stream().map(Knob::name).collect(Collectors.joining(", ")) + ")";
+                section(out, point.title() + common, registry.all().get(kind));
+            }
+        }
         out.println((markdown ? "Extensions loaded: `" : "Extensions loaded: ")
                 + String.join(", ", registry.extensions()) + (markdown ? "`" : ""));
         out.flush();
@@ -53,7 +58,7 @@ final class ListCommand implements Callable<Integer> {
             out.println(title + ":");
             components.forEach((name, c) -> {
                 out.printf(Locale.ROOT, "  %-18s %s   [%s]%n", name, c.description(), c.source());
-                for (Knob k : c.knobs()) {
+                for (Knob<?> k : c.knobs()) {
                     out.printf(Locale.ROOT, "      %-16s %s (default %s%s)%n", k.name(), k.description(),
                             k.defaultValue(), k.range().isEmpty() ? "" : "; " + k.range());
                 }
@@ -62,7 +67,7 @@ final class ListCommand implements Callable<Integer> {
         out.println();
     }
 
-    private static String knobs(List<Knob> knobs) {
+    private static String knobs(List<Knob<?>> knobs) {
         if (knobs.isEmpty()) {
             return "–";
         }

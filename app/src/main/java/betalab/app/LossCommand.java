@@ -1,20 +1,13 @@
 package betalab.app;
 
-import betalab.api.preference.PreferenceBatch;
 import betalab.api.preference.PreferenceLoss;
 import betalab.api.registry.Knob;
+import betalab.api.registry.Provider;
 import betalab.api.registry.Registry;
-import betalab.api.tensor.DType;
-import betalab.api.tensor.Tensor;
-import betalab.training.RunFiles;
-import com.fasterxml.jackson.core.JsonEncoding;
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.StreamWriteFeature;
-import java.io.IOException;
+import betalab.data.LossCalculator;
+import betalab.training.PreferenceMetrics;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -42,18 +35,16 @@ import picocli.CommandLine.Spec;
                     + "that output line k always answers input line k.%n",
             "Output: for each line, {\"loss\", \"d_policy_chosen_logps\", \"d_policy_rejected_logps\", "
                     + "\"d_beta\"}: that pair's loss and the gradient of the mean loss over all N pairs "
-                    + "(its own gradient / N). The mean loss and TRL's rewards/chosen, rewards/rejected, "
-                    + "rewards/accuracies and rewards/margins go to stderr on one line. Nothing is written "
+                    + "(its own gradient / N). The mean loss and the rewards metrics go to stderr on one line: "
+                    + "TRL's rewards/chosen, rewards/rejected, rewards/accuracies and rewards/margins with β = --beta, "
+                    + "and rewards_beta/… with each pair's own β. Nothing is written "
                     + "unless every line is valid.%n",
-            "Memory: pairs are read in chunks of " + LossCommand.CHUNK + ", except for aot and aot_unpaired "
+            "Memory: pairs are read in chunks of " + LossCalculator.CHUNK + ", except for aot and aot_unpaired "
                     + "(alone or among weighted's terms), which sort across the batch so that each pair's loss "
                     + "depends on all the others: for them the whole file is one batch, held in memory, and line "
                     + "k's loss is the k-th term of the sorted batch (its gradients are still pair k's own)."},
         footer = "`betalab list` shows every loss with its knobs, their defaults and ranges.")
 final class LossCommand implements Callable<Integer> {
-
-    /** Pairs computed at once when a loss allows it: bounded memory, and per-operation costs spread thin. */
-    static final int CHUNK = 8192;
 
     @Spec
     private CommandSpec spec;
@@ -103,7 +94,7 @@ final class LossCommand implements Callable<Integer> {
     static final class LossNames implements Iterable<String> {
         @Override
         public Iterator<String> iterator() {
-            return Registry.discover().losses().keySet().iterator();
+            return Registry.discover().providers(PreferenceLoss.POINT).keySet().iterator();
         }
     }
 
@@ -117,28 +108,22 @@ final class LossCommand implements Callable<Integer> {
         if (!Files.isRegularFile(in) || !Files.isReadable(in)) {
             throw usage("--in: " + in + " is not a readable file");
         }
-        PairFile pairs = new PairFile(in, beta);
-        long n = pairs.read(CHUNK, chunk -> { });
-        boolean coupled = loss.batchCoupled();
-        if (coupled && n > Integer.MAX_VALUE - 8) {
-            throw new IllegalStateException(in + ": " + n + " pairs are too many for one batch of " + lossName);
-        }
-        int chunkSize = coupled ? (int) n : CHUNK;
-        Summary summary = new Summary();
-        // Schubfach, not JDK 17's Double.toString: the same round-tripping digits, several times faster.
-        JsonFactory json = JsonFactory.builder().enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER).build();
-        RunFiles.write(out, stream -> {
-            try (JsonGenerator gen = json.createGenerator(stream, JsonEncoding.UTF8)) {
-                gen.setRootValueSeparator(null);
-                long again = pairs.read(chunkSize, chunk -> write(gen, chunk, evaluate(loss, chunk, n), summary));
-                if (again != n) {
-                    throw new IllegalStateException(in + " changed while being read: " + n + " pairs, then " + again);
-                }
-            }
-        });
-        spec.commandLine().getErr().println(summary.line(lossName));
+        PreferenceMetrics metrics = new LossCalculator(loss, lossName, beta).run(in, out);
+        spec.commandLine().getErr().println(summary(metrics));
         spec.commandLine().getErr().flush();
         return 0;
+    }
+
+    /** The mean loss and the preference metrics on one line. */
+    private String summary(PreferenceMetrics metrics) {
+        StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%s on %d pairs: loss=%.6g", lossName,
+                metrics.pairs(), metrics.meanLoss()));
+        metrics.values().forEach((name, v) -> {
+            if (name.startsWith("rewards")) {
+                line.append(String.format(Locale.ROOT, " %s=%.6g", name, v));
+            }
+        });
+        return line.toString();
     }
 
     /**
@@ -163,10 +148,10 @@ final class LossCommand implements Callable<Integer> {
     }
 
     private PreferenceLoss createLoss(Registry registry, Map<String, String> knobs) {
-        PreferenceLoss.Provider provider = registry.losses().get(lossName);
+        Provider<PreferenceLoss, Void> provider = registry.providers(PreferenceLoss.POINT).get(lossName);
         if (provider == null) {
             throw usage("--loss: unknown loss '" + lossName + "'; available: "
-                    + String.join(", ", registry.losses().keySet()));
+                    + String.join(", ", registry.providers(PreferenceLoss.POINT).keySet()));
         }
         List<String> declared = provider.knobs().stream().map(Knob::name).toList();
         for (String knob : knobs.keySet()) {
@@ -177,93 +162,9 @@ final class LossCommand implements Callable<Integer> {
             }
         }
         try {
-            return registry.loss(lossName, knobs);
+            return registry.create(PreferenceLoss.POINT, lossName, knobs, null);
         } catch (IllegalArgumentException e) {
             throw usage(e.getMessage());
-        }
-    }
-
-    /** The fields of a result line. */
-    private static final String[] OUTPUT = {"loss", "d_policy_chosen_logps", "d_policy_rejected_logps", "d_beta"};
-
-    /** Each pair's loss and its gradients in the mean loss over all {@code total} pairs, by {@link #OUTPUT}. */
-    private static double[][] evaluate(PreferenceLoss loss, PairFile.Chunk chunk, long total) {
-        Tensor policyChosen = column(chunk, PairFile.POLICY_CHOSEN).asParameter();
-        Tensor policyRejected = column(chunk, PairFile.POLICY_REJECTED).asParameter();
-        Tensor beta = column(chunk, PairFile.BETA).asParameter();
-        PreferenceBatch batch = PreferenceBatch.of(policyChosen, policyRejected,
-                        column(chunk, PairFile.REF_CHOSEN), column(chunk, PairFile.REF_REJECTED))
-                .lengths(column(chunk, PairFile.CHOSEN_LENGTH), column(chunk, PairFile.REJECTED_LENGTH)).build();
-        Tensor perPair = loss.perPair(batch, beta);
-        if (perPair.rank() != 1 || perPair.size() != chunk.size()) {
-            throw new IllegalStateException("the loss returned shape " + Arrays.toString(perPair.shape())
-                    + " for " + chunk.size() + " pairs");
-        }
-        // Summing a chunk and dividing by the file's N gives each pair exactly its share of the mean
-        // loss's gradient, as a pair's loss depends on no other pair; a batch-coupled loss gets the
-        // whole file as its one chunk, where this is the mean itself.
-        Tensor share = perPair.sum().div(total);
-        if (share.requiresGrad()) {
-            share.backward();
-        }
-        return new double[][] {perPair.toDoubleArray(), grad(policyChosen, chunk), grad(policyRejected, chunk),
-                grad(beta, chunk)};
-    }
-
-    private static Tensor column(PairFile.Chunk chunk, int j) {
-        return Tensor.of(DType.FLOAT64, chunk.column(j), chunk.size());
-    }
-
-    /** A leaf's gradient, zero where the loss does not depend on it. */
-    private static double[] grad(Tensor leaf, PairFile.Chunk chunk) {
-        Tensor g = leaf.grad();
-        return g == null ? new double[chunk.size()] : g.toDoubleArray();
-    }
-
-    private void write(JsonGenerator gen, PairFile.Chunk chunk, double[][] results, Summary summary)
-            throws IOException {
-        for (int i = 0; i < chunk.size(); i++) {
-            gen.writeStartObject();
-            for (int f = 0; f < OUTPUT.length; f++) {
-                double v = results[f][i];
-                // JSON has no NaN or infinity, and a result file with holes is no result.
-                if (!Double.isFinite(v)) {
-                    throw new IllegalStateException(in + ", line " + (chunk.firstLine() + i) + ": loss '" + lossName
-                            + "' gives " + OUTPUT[f] + " = " + v + " there");
-                }
-                gen.writeNumberField(OUTPUT[f], v);
-            }
-            gen.writeEndObject();
-            gen.writeRaw('\n');
-        }
-        summary.add(chunk, results[0]);
-    }
-
-    /** Running sums for the mean loss and TRL's reward metrics, with β the one each pair used. */
-    private static final class Summary {
-        private long pairs;
-        private double loss;
-        private double chosen;
-        private double rejected;
-        private long correct;
-
-        void add(PairFile.Chunk chunk, double[] losses) {
-            for (int i = 0; i < chunk.size(); i++) {
-                double b = chunk.get(PairFile.BETA, i);
-                double c = b * (chunk.get(PairFile.POLICY_CHOSEN, i) - chunk.get(PairFile.REF_CHOSEN, i));
-                double r = b * (chunk.get(PairFile.POLICY_REJECTED, i) - chunk.get(PairFile.REF_REJECTED, i));
-                loss += losses[i];
-                chosen += c;
-                rejected += r;
-                correct += c > r ? 1 : 0;
-            }
-            pairs += chunk.size();
-        }
-
-        String line(String lossName) {
-            return String.format(Locale.ROOT, "%s on %d pairs: loss=%.6g rewards/chosen=%.6g rewards/rejected=%.6g "
-                            + "rewards/accuracies=%.6g rewards/margins=%.6g", lossName, pairs, loss / pairs,
-                    chosen / pairs, rejected / pairs, (double) correct / pairs, (chosen - rejected) / pairs);
         }
     }
 

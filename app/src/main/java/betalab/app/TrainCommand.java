@@ -2,10 +2,10 @@ package betalab.app;
 
 import betalab.api.registry.Registry;
 import betalab.api.tensor.Backends;
-import betalab.training.ConfigReader;
+import betalab.training.Config;
+import betalab.training.ConfigTree;
+import betalab.training.PreferenceTraining;
 import betalab.training.RunDirectory;
-import betalab.training.TrainConfig;
-import betalab.training.Trainer;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
@@ -17,9 +17,9 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code betalab train}: a policy trained by a preference loss on the synthetic bandit. */
+/** {@code betalab train}: a policy trained by a preference loss on a task (the synthetic bandit by default). */
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = "Train a policy (and its β scheme) with a preference loss on the synthetic bandit; "
+        description = "Train a policy (and its β scheme) with a preference loss on a task; "
                 + "writes a run directory with the resolved config, metrics, summary, provenance and checkpoint.")
 final class TrainCommand implements Callable<Integer> {
 
@@ -53,16 +53,18 @@ final class TrainCommand implements Callable<Integer> {
             Backends.use(Backends.named(backend));
         }
         PrintWriter stdout = spec.commandLine().getOut();
-        Trainer trainer = new Trainer(Registry.discover(), row -> {
+        Registry registry = Registry.discover();
+        java.util.function.Consumer<java.util.Map<String, Object>> progress = row -> {
             stdout.println(RunOutput.line(String.format(Locale.ROOT, "step %5s", row.get("step")), row, SHOWN));
             stdout.flush();
-        });
+        };
         RunDirectory.Summary summary;
         if (source.resume != null) {
-            summary = trainer.resume(source.resume);
+            summary = PreferenceTraining.resume(registry, source.resume, progress);
         } else {
-            TrainConfig config = ConfigReader.read(source.config);
-            summary = trainer.train(config, out != null ? out : RunOutput.defaultDirectory(source.config));
+            Config config = PreferenceTraining.resolve(ConfigTree.read(source.config), registry);
+            summary = PreferenceTraining.train(registry, config,
+                    out != null ? out : RunOutput.defaultDirectory(source.config), Integer.MAX_VALUE, progress);
         }
         RunOutput.printSummary(stdout, summary);
         return 0;

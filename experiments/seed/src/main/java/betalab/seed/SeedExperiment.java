@@ -3,21 +3,83 @@ package betalab.seed;
 import betalab.api.optim.Optimizer;
 import betalab.api.preference.BetaEstimator;
 import betalab.api.preference.PreferenceBatch;
+import betalab.api.preference.PreferenceLoss;
 import betalab.api.preference.PreferenceObjective;
 import betalab.api.random.Rng;
+import betalab.api.registry.Knob;
 import betalab.api.registry.Registry;
 import betalab.api.tensor.DType;
 import betalab.api.tensor.Tensor;
-import betalab.training.FiniteCheck;
+import betalab.training.Config;
+import betalab.training.ConfigSchema;
+import betalab.training.Evaluation;
+import betalab.training.GradientClipping;
+import betalab.training.MetricsLogger;
+import betalab.training.NonFiniteCheck;
+import betalab.training.PreferenceMetrics;
+import betalab.training.Progress;
+import betalab.training.Provenance;
+import betalab.training.RunDirectory;
+import betalab.training.StepResult;
+import betalab.training.Trainable;
+import betalab.training.Trainer;
+import betalab.training.TrainingListener;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * The seed document's experiment: β(x) trained alone on fixed margins Δ with
- * L = −mean log σ(β(x)·Δ). Data and initial weights are drawn in the document's order
- * (x, y_w, y_l, noise, then the network), so with the torch generator every number matches
- * its PyTorch script.
+ * L = −mean log σ(β(x)·Δ), one full batch per epoch, on the one training loop. Data and initial
+ * weights are drawn in the document's order (x, y_w, y_l, noise, then the network), so with the
+ * torch generator every number matches its PyTorch script.
  */
-public final class SeedExperiment {
+public final class SeedExperiment implements Trainable<PreferenceBatch> {
+    public static final Knob<Long> SEED = Knob.longInteger("seed", 42, "generator seed (torch.manual_seed)");
+    public static final Knob<Integer> EPOCHS = Knob.integer("epochs", 200, "full-batch training steps").positive();
+    public static final Knob<Integer> SAMPLES = Knob.integer("samples", 20,
+            "number of pairs; the first half get Δ > 0, the rest Δ < 0").atLeast(2);
+    public static final Knob<Integer> DIM = Knob.integer("dim", 5, "width of each prompt's feature vector x")
+            .positive();
+    public static final Knob<String> RNG = Knob.text("rng", "torch",
+            "torch draws as PyTorch's CPU generator does; java uses the JDK's", "torch", "java");
+
+    /**
+     * What a seed run is. The defaults are the document's printed run (200 epochs, not the 1000 its
+     * listing says): β(x) = softplus(MLP(x)) with one hidden layer of 10, the sigmoid loss, Adam at 0.01.
+     */
+    public static final ConfigSchema SCHEMA = ConfigSchema.of(List.of(SEED, EPOCHS, SAMPLES, DIM, RNG))
+            .component("beta", BetaEstimator.POINT, "softplus_mlp", Map.of("hidden", List.of(10)))
+            .component("loss", PreferenceLoss.POINT, "sigmoid", Map.of())
+            .component("optimizer", Optimizer.POINT, "adam", Map.of("lr", 0.01));
+
+    private final Config config;
+    private final Tensor delta;
+    private final PreferenceBatch batch;
+    private final BetaEstimator beta;
+    private final PreferenceObjective objective;
+    private final Optimizer optimizer;
+    private final List<String> extensions;
+
+    private SeedExperiment(Config config, Registry registry) {
+        this.config = config;
+        Rng rng = Rng.named(config.get(RNG), config.get(SEED));
+        int n = config.get(SAMPLES);
+        int dim = config.get(DIM);
+        Tensor x = Tensor.of(rng.normal(n * dim), n, dim);
+        delta = margins(rng, n);
+        beta = config.create(registry, "beta", BetaEstimator.POINT,
+                new BetaEstimator.Context(dim, 0, rng, DType.FLOAT32));
+        objective = new PreferenceObjective(beta, config.create(registry, "loss", PreferenceLoss.POINT, null));
+        // A fixed β has nothing to train; the run then just reports its loss.
+        optimizer = objective.namedParameters().isEmpty() ? null : config.create(registry, "optimizer",
+                Optimizer.POINT, List.copyOf(objective.namedParameters().values()));
+        batch = PreferenceBatch.ofMargins(delta, x);
+        extensions = registry.extensions();
+    }
 
     /** Hears each epoch's loss as training goes. */
     @FunctionalInterface
@@ -25,54 +87,99 @@ public final class SeedExperiment {
         void epochEnded(int epoch, double loss);
     }
 
-    private final Registry registry;
-
-    public SeedExperiment(Registry registry) {
-        this.registry = registry;
+    /** Runs the experiment in memory. */
+    public static SeedResult run(Registry registry, Config config, EpochListener listener) {
+        return new SeedExperiment(config, registry).train(null, listener);
     }
 
-    public SeedResult run(SeedConfig config, EpochListener listener) {
-        Rng rng = Rng.named(config.rng(), config.seed());
-        int n = config.samples();
-        Tensor x = Tensor.of(rng.normal(n * config.dim()), n, config.dim());
-        Tensor delta = margins(rng, n);
+    /** Runs the experiment into a run directory (as a sweep's run): metrics, pairs.csv and the summary. */
+    public static SeedResult run(Registry registry, Config config, Path dir) {
+        RunDirectory.refuseExisting(dir);
+        SeedExperiment experiment = new SeedExperiment(config, registry);
+        Map<String, Object> provenance = new LinkedHashMap<>(Provenance.of(registry.extensions()));
+        provenance.put("seed", config.get(SEED));
+        RunDirectory run = RunDirectory.create(dir, config.toMap(), provenance).bestBy("mean_beta_gap", true);
+        return experiment.train(run, (epoch, loss) -> { });
+    }
 
-        BetaEstimator beta = registry.betaEstimator(config.betaScheme(), betaKnobs(config),
-                new BetaEstimator.Context(config.dim(), 0, rng, DType.FLOAT32));
-        PreferenceObjective objective = registry.objective(beta, registry.loss(config.loss(), Map.of()));
-        // A fixed β has nothing to train; the run then just reports its loss.
-        Optimizer optimizer = objective.parameters().isEmpty() ? null
-                : registry.optimizer(config.optimizer(), Map.of("lr", config.lr()), objective.parameters());
-        PreferenceBatch batch = PreferenceBatch.ofMargins(delta, x);
-
-        double[] losses = new double[config.epochs()];
-        for (int epoch = 1; epoch <= config.epochs(); epoch++) {
-            PreferenceObjective.Evaluation step = objective.train(batch);
-            FiniteCheck.require(epoch, "beta", step.beta());
-            FiniteCheck.require(epoch, "loss", step.loss());
-            if (optimizer != null) {
-                optimizer.zeroGrad();
-                step.loss().backward();
-                FiniteCheck.requireGradients(epoch, objective.parameters());
-                optimizer.step();
-            }
-            losses[epoch - 1] = step.loss().item();
-            listener.epochEnded(epoch, losses[epoch - 1]);
+    private SeedResult train(RunDirectory run, EpochListener listener) {
+        int epochs = config.get(EPOCHS);
+        double[] losses = new double[epochs];
+        List<TrainingListener> listeners = new ArrayList<>(List.of(new NonFiniteCheck(), new GradientClipping(0),
+                new MetricsLogger(1), new TrainingListener() {
+                    @Override
+                    public void onStepEnd(Progress progress) {
+                        if (progress.step() > 0) {
+                            losses[progress.step() - 1] = (double) progress.row().get("loss");
+                            listener.epochEnded(progress.step(), losses[progress.step() - 1]);
+                        }
+                    }
+                }));
+        if (run != null) {
+            listeners.add(new Evaluation(epochs, false, step -> summary()));
+            listeners.add(run);
+            listeners.add(pairsFile(run));
         }
-
-        double[] finalBeta;
-        try (var noGrad = Tensor.noGrad()) {
-            finalBeta = beta.beta(batch).toDoubleArray();
-        }
+        new Trainer<>(this, optimizer, epochs, listeners).run(0);
+        double[] finalBeta = finalBeta();
+        int n = finalBeta.length;
         return new SeedResult(config, delta.toDoubleArray(), finalBeta, losses, mean(finalBeta, 0, n / 2),
-                mean(finalBeta, n / 2, n), registry.extensions());
+                mean(finalBeta, n / 2, n), extensions);
     }
 
-    /** The --hidden widths, for a β scheme that has a "hidden" knob. */
-    private Map<String, Object> betaKnobs(SeedConfig config) {
-        BetaEstimator.Provider scheme = registry.betaEstimators().get(config.betaScheme());
-        boolean hasHidden = scheme != null && scheme.knobs().stream().anyMatch(k -> k.name().equals("hidden"));
-        return hasHidden ? Map.of("hidden", config.hidden()) : Map.of();
+    @Override
+    public Map<String, Tensor> parameters() {
+        return objective.namedParameters();
+    }
+
+    @Override
+    public int stepsPerEpoch() {
+        return 1;
+    }
+
+    @Override
+    public void batches(int epoch, int skip, Predicate<PreferenceBatch> step) {
+        step.test(batch);
+    }
+
+    @Override
+    public StepResult forward(PreferenceBatch b) {
+        PreferenceObjective.Evaluation e = objective.train(b);
+        return new StepResult(e.loss(), Map.of("beta", e.beta()),
+                PreferenceMetrics.of(b, e.beta(), e.perPair(), beta.baseBeta()));
+    }
+
+    private double[] finalBeta() {
+        try (var noGrad = Tensor.noGrad()) {
+            return beta.beta(batch).toDoubleArray();
+        }
+    }
+
+    /** The seed document's summary: mean β(x) over Δ &gt; 0 and over Δ &lt; 0, and their gap. */
+    private Map<String, Double> summary() {
+        double[] b = finalBeta();
+        int n = b.length;
+        double pos = mean(b, 0, n / 2);
+        double neg = mean(b, n / 2, n);
+        return Map.of("mean_beta_pos", pos, "mean_beta_neg", neg, "mean_beta_gap", pos - neg);
+    }
+
+    /** pairs.csv: Δ and the final β(x) of every sample, for β-against-Δ plots. */
+    private TrainingListener pairsFile(RunDirectory run) {
+        return new TrainingListener() {
+            @Override
+            public void onEnd(Progress progress, String status, RuntimeException error) {
+                if ("completed".equals(status)) {
+                    double[] d = delta.toDoubleArray();
+                    double[] b = finalBeta();
+                    List<List<?>> rows = new ArrayList<>();
+                    for (int i = 0; i < d.length; i++) {
+                        rows.add(List.of(d[i], b[i]));
+                    }
+                    run.writeCsv("pairs.csv", List.of("margin", "beta"), rows);
+                }
+            }
+        };
     }
 
     /**

@@ -1,6 +1,6 @@
 package betalab.sweep;
 
-import betalab.seed.SeedConfig;
+import betalab.seed.SeedExperiment;
 import java.util.List;
 import java.util.Locale;
 
@@ -8,7 +8,7 @@ import java.util.Locale;
 public enum Kind {
     TRAIN(0, List.of("eval/true_reward", "eval/kl_ref", "eval/pref_accuracy", "eval/win_rate_vs_ref"),
             "eval/true_reward"),
-    SEED(SeedConfig.defaults().seed(), List.of("mean_beta_pos", "mean_beta_neg", "mean_beta_gap", "loss"), "loss");
+    SEED(SeedExperiment.SEED.defaultValue(), List.of("mean_beta_pos", "mean_beta_neg", "mean_beta_gap", "loss"), "loss");
 
     private final long defaultSeed;
     private final List<String> defaultMetrics;

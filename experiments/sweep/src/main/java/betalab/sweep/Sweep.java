@@ -1,6 +1,7 @@
 package betalab.sweep;
 
 import betalab.api.registry.Registry;
+import betalab.training.Config;
 import betalab.training.RunFiles;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -26,6 +27,9 @@ import java.util.stream.Stream;
  * {@code summary.json} (status "failed", with the error) and the others go on.
  */
 public final class Sweep {
+    /** In each run's directory: the config the sweep asked for, to tell a finished run from a changed one. */
+    static final String REQUESTED = "sweep-run.json";
+
     /** The sub-directory of the sweep that holds one directory per run. */
     public static final String RUNS = "runs";
 
@@ -63,12 +67,12 @@ public final class Sweep {
         return run(Runner.of(config.kind(), registry), workers, listener);
     }
 
-    private <C> Outcome run(Runner<C> runner, int workers, Listener listener) {
+    private Outcome run(Runner runner, int workers, Listener listener) {
         if (workers < 1) {
             throw new IllegalArgumentException("workers must be ≥ 1, got " + workers);
         }
         // Every config is checked before anything runs: a typo fails the sweep, not 175 runs.
-        Map<SweepRun, C> resolved = new LinkedHashMap<>();
+        Map<SweepRun, Config> resolved = new LinkedHashMap<>();
         for (SweepRun run : config.runs()) {
             try {
                 resolved.put(run, runner.resolve(run.config()));
@@ -79,7 +83,7 @@ public final class Sweep {
         List<Callable<Boolean>> pending = new ArrayList<>();
         resolved.forEach((run, c) -> {
             Path runDir = runDirectory(dir, run);
-            if (!completed(runner, runDir, c)) {
+            if (!completed(runDir, c)) {
                 pending.add(() -> execute(runner, run, c, runDir, listener));
             }
         });
@@ -110,13 +114,14 @@ public final class Sweep {
     }
 
     /** Runs one run afresh; true when it completed. */
-    private static <C> boolean execute(Runner<C> runner, SweepRun run, C config, Path runDir, Listener listener) {
+    private static boolean execute(Runner runner, SweepRun run, Config config, Path runDir, Listener listener) {
         listener.started(run);
         long start = System.nanoTime();
         Exception error = null;
         try {
             delete(runDir);
             Files.createDirectories(runDir);
+            RunFiles.writeJson(runDir.resolve(REQUESTED), config.toMap());
             runner.run(config, runDir);
         } catch (Exception e) {
             error = e;
@@ -126,11 +131,22 @@ public final class Sweep {
         return error == null;
     }
 
-    /** Whether the directory holds a completed run made from exactly this config. */
-    private static <C> boolean completed(Runner<C> runner, Path runDir, C config) {
+    /**
+     * Whether the directory holds a completed run asked for with exactly this config (as the sweep
+     * resolved it, before the run derived anything from it).
+     */
+    private static boolean completed(Path runDir, Config config) {
         JsonNode summary = summary(runDir);
-        return summary != null && "completed".equals(summary.path("status").asText())
-                && config.equals(runner.stored(runDir));
+        Path requested = runDir.resolve(REQUESTED);
+        if (summary == null || !"completed".equals(summary.path("status").asText()) || !Files.exists(requested)) {
+            return false;
+        }
+        try {
+            JsonNode now = RunFiles.JSON.readTree(RunFiles.JSON.writeValueAsString(config.toMap()));
+            return now.equals(RunFiles.JSON.readTree(requested.toFile()));
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** A run's summary.json, or null when it has none that reads. */

@@ -15,6 +15,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -26,16 +27,27 @@ public final class ConfigTree {
     private final String source;
     private final Map<String, Object> root;
     private final Map<String, Integer> lines;
+    private final Function<String, String> naming;
 
-    private ConfigTree(String source, Map<String, Object> root, Map<String, Integer> lines) {
+    private ConfigTree(String source, Map<String, Object> root, Map<String, Integer> lines,
+                       Function<String, String> naming) {
         this.source = source;
         this.root = root;
         this.lines = lines;
+        this.naming = naming;
     }
 
     /** A tree given as maps (a sweep's run, a config in memory); {@code source} names it in errors, or null. */
     public static ConfigTree of(Map<String, ?> root, String source) {
-        return new ConfigTree(source, deepCopy(root), Map.of());
+        return new ConfigTree(source, deepCopy(root), Map.of(), field -> "field '" + field + "'");
+    }
+
+    /**
+     * A tree made from command-line options: errors name a field as {@code optionOf} says (the
+     * option it came from, "--epochs"), and no file.
+     */
+    public static ConfigTree fromOptions(Map<String, ?> root, Function<String, String> optionOf) {
+        return new ConfigTree(null, deepCopy(root), Map.of(), optionOf);
     }
 
     /** Reads {@code file}: YAML for .yaml and .yml, JSON otherwise. */
@@ -58,7 +70,7 @@ public final class ConfigTree {
                 throw new IllegalArgumentException(file + ":" + parser.currentTokenLocation().getLineNr()
                         + ": unexpected content after the config");
             }
-            return new ConfigTree(file.toString(), root, lines);
+            return new ConfigTree(file.toString(), root, lines, field -> "field '" + field + "'");
         } catch (NoSuchFileException e) {
             throw new IllegalArgumentException(file + ": no such file");
         } catch (JsonProcessingException e) {
@@ -135,7 +147,7 @@ public final class ConfigTree {
 
     /** A one-line complaint about {@code field} (a dotted path), naming the file and line where known. */
     public IllegalArgumentException error(String field, String problem) {
-        return new IllegalArgumentException(where(field) + "field '" + field + "' " + problem);
+        return new IllegalArgumentException(where(field) + naming.apply(field) + " " + problem);
     }
 
     /** A complaint about the whole config. */

@@ -1,77 +1,235 @@
 package betalab.data.fit;
 
+import betalab.api.Stateful;
 import betalab.api.optim.Optimizer;
 import betalab.api.preference.BetaEstimator;
 import betalab.api.preference.PreferenceBatch;
+import betalab.api.preference.PreferenceLoss;
 import betalab.api.preference.PreferenceObjective;
 import betalab.api.random.Rng;
+import betalab.api.registry.Knob;
 import betalab.api.registry.Registry;
+import betalab.api.registry.Settings;
 import betalab.api.tensor.DType;
 import betalab.api.tensor.NonFiniteValueException;
 import betalab.api.tensor.Tensor;
-import betalab.training.FiniteCheck;
-import betalab.training.Provenance;
+import betalab.data.DataFormat;
 import betalab.data.PreferenceReader;
 import betalab.data.PreferenceRecord;
 import betalab.data.PreferenceRecord.Column;
+import betalab.training.Config;
+import betalab.training.ConfigSchema;
+import betalab.training.ConfigTree;
+import betalab.training.Evaluation;
+import betalab.training.GradientClipping;
+import betalab.training.MetricsLogger;
+import betalab.training.NonFiniteCheck;
+import betalab.training.PreferenceMetrics;
+import betalab.training.Progress;
+import betalab.training.Provenance;
 import betalab.training.RunDirectory;
+import betalab.training.StepResult;
+import betalab.training.Trainable;
+import betalab.training.Trainer;
+import betalab.training.TrainingListener;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
-import java.util.function.Supplier;
+import java.util.function.Predicate;
 
 /**
- * Offline β fitting, the seed experiment generalised to a user's data: a β scheme from the registry
- * trained by any loss of the catalogue on log-probabilities and prompt features precomputed in a
- * file (by the user's own LLM, say), with a held-out validation split, into a run directory like a
- * training run's. The policy's log-probabilities are data here, so only β learns: each pair's margin
- * h is fixed and β(x) learns where to be large, as in the seed.
+ * Offline β fitting ({@code betalab fit-beta}), the seed experiment generalised to a user's data: a
+ * β scheme from the registry trained by any loss of the catalogue on log-probabilities and prompt
+ * features precomputed in a file (by the user's own LLM, say), with a held-out validation split, on
+ * the one training loop. The policy's log-probabilities are data here, so only β learns.
  *
  * <p>The file is streamed, never held: one pass checks every line (before anything is written) and
  * learns the feature width, then each epoch is a pass of training steps on the training pairs,
- * shuffled through a bounded buffer, and a pass evaluating the validation pairs. Memory is the
- * shuffle buffer and one batch, whatever the file's length.
+ * shuffled through a bounded buffer, and a pass evaluating the validation pairs.
  */
-public final class BetaFitter {
+public final class BetaFitter implements Trainable<List<PreferenceRecord>> {
     private static final Set<Column> LOG_PROBS = EnumSet.of(Column.POLICY_CHOSEN_LOGPS, Column.POLICY_REJECTED_LOGPS,
             Column.REF_CHOSEN_LOGPS, Column.REF_REJECTED_LOGPS);
 
-    /**
-     * Hears the evaluation before training and the row that ends each epoch: its evaluation, or
-     * without a validation split its last training row.
-     */
-    @FunctionalInterface
-    public interface Listener {
-        void reported(Map<String, Object> row);
-    }
+    public static final Knob<String> PATH = Knob.text("path", null,
+            "the JSON Lines file; a relative path is taken from the config file's folder");
+    public static final Knob<String> FORMAT = Knob.text("format", "trl",
+            "trl (prompt/chosen/rejected text), conversational (message lists) or hh", "trl", "conversational", "hh");
+    public static final Knob<String> FEATURES = Knob.text("features", null,
+            "the field holding each prompt's feature vector; none when left out");
+    public static final Knob<Boolean> SKIP_IDENTICAL = Knob.flag("skip_identical", false,
+            "skip pairs whose chosen and rejected completions are the same, instead of failing");
+    public static final Knob<String> SHA256 = Knob.text("sha256", null,
+            "the file's SHA-256; when given, a file with another content is refused (a run records it)");
 
-    private final Registry registry;
-    private final Listener listener;
+    public static final Knob<Long> SEED = Knob.longInteger("seed", 0, "seeds β's initial weights and the shuffling");
+    public static final Knob<String> RNG = Knob.text("rng", "torch", "torch or java", "torch", "java");
+    public static final Knob<Integer> EPOCHS = Knob.integer("epochs", 0, "passes over the training pairs (≥ 1)")
+            .atLeast(0);
+    public static final Knob<Integer> BATCH_SIZE = Knob.integer("batch_size", 64, "pairs per step").positive();
+    public static final Knob<Integer> LOG_EVERY = Knob.integer("log_every", 10,
+            "steps per row of training metrics (each row averages them); an epoch's last step always logs").positive();
+    public static final Knob<Integer> SHUFFLE_BUFFER = Knob.integer("shuffle_buffer", 10_000,
+            "pairs held to shuffle the stream; 0 keeps file order").atLeast(0);
+    public static final Knob<Double> VALIDATION_FRACTION = Knob.real("validation_fraction", 0.1,
+            "share of prompts held out; a pair's side is a fixed hash of its prompt").between(0, 1, false);
+    public static final Knob<Double> GRAD_CLIP = Knob.real("grad_clip", 0.0,
+            "largest global gradient norm; 0 turns clipping off").atLeast(0);
 
-    public BetaFitter(Registry registry) {
-        this(registry, row -> { });
-    }
+    /** What a fit's config holds. */
+    public static final ConfigSchema SCHEMA = ConfigSchema.of(List.of(SEED, RNG, EPOCHS, BATCH_SIZE, LOG_EVERY,
+                    SHUFFLE_BUFFER, VALIDATION_FRACTION, GRAD_CLIP))
+            .section("data", List.of(PATH, FORMAT, FEATURES, SKIP_IDENTICAL, SHA256))
+            .component("beta", BetaEstimator.POINT)
+            .component("loss", PreferenceLoss.POINT)
+            .component("optimizer", Optimizer.POINT);
 
-    public BetaFitter(Registry registry, Listener listener) {
-        this.registry = registry;
-        this.listener = listener;
-    }
+    private final Config config;
+    private final Rng rng;
+    private final Set<Column> columns = EnumSet.copyOf(LOG_PROBS);
+    private final PreferenceReader reader;
+    private final long trainPairs;
+    private final long validationPairs;
+    private final long skipped;
+    private final int featureDim;
+    private final BetaEstimator beta;
+    private final PreferenceObjective objective;
+    private final Optimizer optimizer;
 
-    /** Fits into {@code dir}, which must not already hold a run. Bad data fails before anything is written. */
-    public RunDirectory.Summary fit(FitConfig config, Path dir) {
-        if (Files.exists(dir.resolve(FitRun.CONFIG))) {
-            throw new IllegalArgumentException(dir + " already holds a run; choose another directory");
+    /** Checks the data and builds the components; bad data or a bad config fails here, before anything is written. */
+    private BetaFitter(Config resolved, Registry registry) {
+        Settings data = resolved.section("data");
+        if (data.get(PATH) == null || data.get(PATH).isBlank()) {
+            throw resolved.error("data.path", "is missing: name the preference file");
         }
-        return new Session(config).run(dir);
+        if (resolved.get(EPOCHS) < 1) {
+            throw resolved.error("epochs", "must be given, ≥ 1");
+        }
+        Path file = Path.of(data.get(PATH));
+        String sha256 = sha256(file);
+        if (data.get(SHA256) != null && !data.get(SHA256).equalsIgnoreCase(sha256)) {
+            throw resolved.error("data.sha256", "is " + data.get(SHA256) + ", but " + file + " has SHA-256 " + sha256
+                    + ": the file changed since the config was written");
+        }
+        DataFormat format = DataFormat.named(data.get(FORMAT));
+        String featureField = data.get(FEATURES);
+        boolean skipIdentical = data.get(SKIP_IDENTICAL);
+        double fraction = resolved.get(VALIDATION_FRACTION);
+        PreferenceReader check = new PreferenceReader(file, format, featureField, LOG_PROBS, skipIdentical);
+        // The first pass checks every line and learns which optional columns the file has: all of its
+        // lines, or none, must give each.
+        Column[] optional = EnumSet.complementOf(EnumSet.copyOf(LOG_PROBS)).toArray(Column[]::new);
+        long[] with = new long[optional.length];
+        long[] firstWith = new long[optional.length];
+        long[] firstWithout = new long[optional.length];
+        long[] held = new long[1];
+        PreferenceReader.Stats stats = check.read(r -> {
+            for (int i = 0; i < optional.length; i++) {
+                long[] first = r.has(optional[i]) ? firstWith : firstWithout;
+                with[i] += r.has(optional[i]) ? 1 : 0;
+                first[i] = first[i] == 0 ? r.line() : first[i];
+            }
+            held[0] += isValidation(r.prompt(), fraction) ? 1 : 0;
+        });
+        for (int i = 0; i < optional.length; i++) {
+            if (with[i] == stats.pairs()) {
+                columns.add(optional[i]);
+            } else if (with[i] > 0) {
+                throw new IllegalArgumentException(file + ", line " + firstWithout[i] + ": field '"
+                        + optional[i].field() + "' is missing, though line " + firstWith[i]
+                        + " gives it; give it on every line or on none");
+            }
+        }
+        reader = new PreferenceReader(file, format, featureField, columns, skipIdentical);
+        validationPairs = held[0];
+        trainPairs = stats.pairs() - validationPairs;
+        skipped = stats.skippedIdentical();
+        featureDim = stats.featureDim();
+        if (trainPairs == 0) {
+            throw new IllegalArgumentException(file + ": all " + stats.pairs() + " pairs fall in the validation "
+                    + "split (validation_fraction " + fraction + "), none are left to train on");
+        }
+
+        rng = Rng.named(resolved.get(RNG), resolved.get(SEED));
+        // The policy is data here: a β scheme can read prompt features, not the policy's representation.
+        beta = resolved.create(registry, "beta", BetaEstimator.POINT,
+                new BetaEstimator.Context(featureDim, 0, rng, DType.FLOAT32));
+        objective = new PreferenceObjective(beta, resolved.create(registry, "loss", PreferenceLoss.POINT, null));
+        // A β without parameters (a fixed one) has nothing to fit: the run then only reports its metrics.
+        optimizer = objective.namedParameters().isEmpty() ? null : resolved.create(registry, "optimizer",
+                Optimizer.POINT, List.copyOf(objective.namedParameters().values()));
+        config = resolved.withSection("data", SHA256.name(), sha256);
+    }
+
+    /**
+     * Reads {@code tree} against {@link #SCHEMA}; a relative data path is taken from {@code folder}
+     * (the config file's), and recorded absolute.
+     */
+    public static Config resolve(ConfigTree tree, Registry registry, Path folder) {
+        Config c = SCHEMA.resolve(tree, registry);
+        String path = c.section("data").get(PATH);
+        if (path != null && !path.isBlank() && folder != null && !Path.of(path).isAbsolute()) {
+            c = c.withSection("data", PATH.name(), folder.resolve(path).normalize().toAbsolutePath().toString());
+        }
+        return c;
+    }
+
+    /** A config file, read and resolved. */
+    public static Config read(Path file, Registry registry) {
+        return resolve(ConfigTree.read(file), registry, file.toAbsolutePath().getParent());
+    }
+
+    /**
+     * Fits into {@code dir}, which must not already hold a run; bad data fails before anything is
+     * written. {@code onReport} hears the evaluation before training and the row that ends each epoch.
+     */
+    public static RunDirectory.Summary fit(Registry registry, Config config, Path dir,
+                                           Consumer<Map<String, Object>> onReport) {
+        RunDirectory.refuseExisting(dir);
+        BetaFitter fitter = new BetaFitter(config, registry);
+        Map<String, Object> provenance = new LinkedHashMap<>(Provenance.of(registry.extensions()));
+        provenance.put("seed", config.get(SEED));
+        provenance.put("data", fitter.dataFile());
+        RunDirectory run = RunDirectory.create(dir, fitter.config.toMap(), provenance).bestBy("eval/loss", false);
+        run.describe(fitter.facts());
+        List<TrainingListener> listeners = new ArrayList<>(List.of(new NonFiniteCheck(),
+                new GradientClipping(config.get(GRAD_CLIP)), new MetricsLogger(config.get(LOG_EVERY))));
+        if (fitter.validationPairs > 0) {
+            listeners.add(new Evaluation(fitter.stepsPerEpoch(), true, fitter::evaluate));
+        }
+        listeners.add(run);
+        listeners.add(new TrainingListener() {
+            @Override
+            public void onStepEnd(Progress progress) {
+                if (progress.step() == 0 ? progress.row().size() > 2 : progress.endsEpoch()) {
+                    onReport.accept(progress.row());
+                }
+            }
+
+            @Override
+            public void onEnd(Progress progress, String status, RuntimeException error) {
+                if ("completed".equals(status)) {
+                    run.writeJson("beta.json", fitter.beta.state());
+                }
+            }
+        });
+        int steps = fitter.stepsPerEpoch() * config.get(EPOCHS);
+        new Trainer<>(fitter, fitter.optimizer, steps, listeners).run(0);
+        return run.summary();
     }
 
     /**
@@ -90,293 +248,173 @@ public final class BetaFitter {
         return (h >>> 11) * 0x1.0p-53 < fraction;
     }
 
-    /** Runs {@code build}, prefixing any complaint with the config field it came from. */
-    private static <T> T field(String name, Supplier<T> build) {
-        try {
-            return build.get();
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(name + ": " + e.getMessage(), e);
+    /** The SHA-256 of a file's bytes, in hex. */
+    static String sha256(Path file) {
+        try (InputStream in = Files.newInputStream(file)) {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            byte[] buffer = new byte[1 << 16];
+            for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+                digest.update(buffer, 0, n);
+            }
+            return HexFormat.of().formatHex(digest.digest());
+        } catch (NoSuchFileException e) {
+            throw new IllegalArgumentException(file + ": no such file");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
     }
 
-    /** One fit: the data checked and the components built from the config, then trained. */
-    private final class Session {
-        private final FitConfig config;
-        private final Rng rng;
-        private final Set<Column> columns = EnumSet.copyOf(LOG_PROBS);
-        private final PreferenceReader reader;
-        private final long trainPairs;
-        private final long validationPairs;
-        private final long skipped;
-        private final int featureDim;
-        private final BetaEstimator beta;
-        private final PreferenceObjective objective;
-        private final Optimizer optimizer;
-        private FitRun run;
-        private int epoch;
-        private int epochsCompleted;
-        private Map<String, Object> lastTrainRow;
-        private int step;
-        private PairStats interval = new PairStats();
-        private double intervalLoss;
-        private double intervalGradNorm;
-        private int intervalSteps;
-
-        Session(FitConfig config) {
-            this.config = config;
-            FitConfig.DataConfig data = config.data();
-            Path file = Path.of(data.path());
-            PreferenceReader check = field("data", () -> new PreferenceReader(file, data.dataFormat(),
-                    data.features(), LOG_PROBS, data.skipIdentical()));
-            // The first pass checks every line and learns which optional columns the file has: all of its
-            // lines, or none, must give each.
-            Column[] optional = EnumSet.complementOf(EnumSet.copyOf(LOG_PROBS)).toArray(Column[]::new);
-            long[] with = new long[optional.length];
-            long[] firstWith = new long[optional.length];
-            long[] firstWithout = new long[optional.length];
-            long[] held = new long[1];
-            PreferenceReader.Stats stats = check.read(r -> {
-                for (int i = 0; i < optional.length; i++) {
-                    long[] first = r.has(optional[i]) ? firstWith : firstWithout;
-                    with[i] += r.has(optional[i]) ? 1 : 0;
-                    first[i] = first[i] == 0 ? r.line() : first[i];
-                }
-                held[0] += isValidation(r.prompt(), config.validationFraction()) ? 1 : 0;
-            });
-            for (int i = 0; i < optional.length; i++) {
-                if (with[i] == stats.pairs()) {
-                    columns.add(optional[i]);
-                } else if (with[i] > 0) {
-                    throw new IllegalArgumentException(file + ", line " + firstWithout[i] + ": field '"
-                            + optional[i].field() + "' is missing, though line " + firstWith[i]
-                            + " gives it; give it on every line or on none");
-                }
-            }
-            reader = new PreferenceReader(file, data.dataFormat(), data.features(), columns, data.skipIdentical());
-            validationPairs = held[0];
-            trainPairs = stats.pairs() - validationPairs;
-            skipped = stats.skippedIdentical();
-            featureDim = stats.featureDim();
-            if (trainPairs == 0) {
-                throw new IllegalArgumentException(file + ": all " + stats.pairs() + " pairs fall in the validation "
-                        + "split (validation_fraction " + config.validationFraction() + "), none are left to train on");
-            }
-
-            rng = Rng.named(config.rng(), config.seed());
-            // The policy is data here: a β scheme can read prompt features, not the policy's representation.
-            beta = field("beta", () -> registry.betaEstimator(config.beta().name(), config.beta().knobs(),
-                    new BetaEstimator.Context(featureDim, 0, rng, DType.FLOAT32)));
-            objective = registry.objective(beta,
-                    field("loss", () -> registry.loss(config.loss().name(), config.loss().knobs())));
-            // A β without parameters (a fixed one) has nothing to fit: the run then only reports its metrics.
-            optimizer = objective.parameters().isEmpty() ? null : field("optimizer", () -> registry.optimizer(
-                    config.optimizer().name(), config.optimizer().knobs(), objective.parameters()));
+    /** The data file as it was read: its path, size, time of last change and SHA-256. */
+    private Map<String, Object> dataFile() {
+        Path file = reader.file();
+        try {
+            Map<String, Object> d = new LinkedHashMap<>();
+            d.put("path", file.toAbsolutePath().toString());
+            d.put("bytes", Files.size(file));
+            d.put("modified", Files.getLastModifiedTime(file).toString());
+            d.put("sha256", config.section("data").get(SHA256));
+            return d;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
         }
+    }
 
-        RunDirectory.Summary run(Path dir) {
-            List<String> metrics = new ArrayList<>(List.of("step", "epoch"));
-            metrics.addAll(PairStats.KEYS);
-            metrics.add("grad_norm");
-            PairStats.KEYS.forEach(k -> metrics.add("eval/" + k));
-            Map<String, Object> provenance = new LinkedHashMap<>(Provenance.of(registry.extensions()));
-            provenance.put("seed", config.seed());
-            provenance.put("data", dataFile());
-            try (FitRun opened = FitRun.create(dir, config, provenance, metrics)) {
-                run = opened;
-                run.summary("running", null, progress());
-                try {
-                    Map<String, Object> start = evaluate();
-                    if (start != null) {
-                        listener.reported(start);
-                    }
-                    while (epoch < config.epochs()) {
-                        epoch++;
-                        trainEpoch();
-                        Map<String, Object> end = evaluate();
-                        epochsCompleted = epoch;
-                        listener.reported(end != null ? end : lastTrainRow);
-                    }
-                } catch (NonFiniteValueException | IllegalArgumentException e) {
-                    run.summary("failed", e.getMessage(), progress());
-                    throw e;
-                }
-                run.complete(beta.state());
-                return run.summary("completed", null, progress());
+    private Map<String, Object> facts() {
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("train_pairs", trainPairs);
+        p.put("validation_pairs", validationPairs);
+        p.put("skipped_identical_pairs", skipped);
+        p.put("feature_dim", featureDim);
+        p.put("columns", columns.stream().map(Column::field).toList());
+        return p;
+    }
+
+    @Override
+    public Map<String, Tensor> parameters() {
+        return objective.namedParameters();
+    }
+
+    @Override
+    public int stepsPerEpoch() {
+        return (int) ((trainPairs + config.get(BATCH_SIZE) - 1) / config.get(BATCH_SIZE));
+    }
+
+    /** Stops a pass over the file early. */
+    private static final class Stop extends RuntimeException {
+        Stop() {
+            super(null, null, false, false);
+        }
+    }
+
+    /** One pass over the training pairs, shuffled, in batches. A fit starts every epoch from its beginning. */
+    @Override
+    public void batches(int epoch, int skip, Predicate<List<PreferenceRecord>> step) {
+        if (skip != 0) {
+            throw new IllegalStateException("a fit cannot start mid-epoch");
+        }
+        Batches batches = new Batches(config.get(BATCH_SIZE), records -> {
+            if (!step.test(records)) {
+                throw new Stop();
             }
-        }
-
-        /** The data file as it was read: its path, size and time of last change. */
-        private Map<String, Object> dataFile() {
-            Path file = reader.file();
-            try {
-                Map<String, Object> d = new LinkedHashMap<>();
-                d.put("path", file.toAbsolutePath().toString());
-                d.put("bytes", Files.size(file));
-                d.put("modified", Files.getLastModifiedTime(file).toString());
-                return d;
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
-            }
-        }
-
-        private Map<String, Object> progress() {
-            long perEpoch = (trainPairs + config.batchSize() - 1) / config.batchSize();
-            Map<String, Object> p = new LinkedHashMap<>();
-            p.put("epochs_completed", epochsCompleted);
-            p.put("epochs", config.epochs());
-            p.put("steps_completed", step);
-            p.put("steps", perEpoch * config.epochs());
-            p.put("train_pairs", trainPairs);
-            p.put("validation_pairs", validationPairs);
-            p.put("skipped_identical_pairs", skipped);
-            p.put("feature_dim", featureDim);
-            p.put("columns", columns.stream().map(Column::field).toList());
-            return p;
-        }
-
-        /** One pass of training steps over the training pairs, shuffled. */
-        private void trainEpoch() {
-            Batches batches = new Batches(config.batchSize(), this::trainStep);
-            Shuffler<PreferenceRecord> shuffler = new Shuffler<>(config.shuffleBuffer(), rng, batches);
+        });
+        Shuffler<PreferenceRecord> shuffler = new Shuffler<>(config.get(SHUFFLE_BUFFER), rng, batches);
+        try {
             long seen = pass(shuffler, false);
             shuffler.drain();
             batches.flush();
             if (seen != trainPairs) {
                 throw changed();
             }
-            if (intervalSteps > 0) {
-                logInterval();
-            }
+        } catch (Stop stop) {
+            // the loop has had what it asked for
         }
+    }
 
-        private void trainStep(List<PreferenceRecord> records) {
-            step++;
+    @Override
+    public StepResult forward(List<PreferenceRecord> records) {
+        PreferenceBatch batch = batch(records);
+        PreferenceObjective.Evaluation e = objective.train(batch);
+        return new StepResult(e.loss(), Map.of("beta", e.beta()),
+                PreferenceMetrics.of(batch, e.beta(), e.perPair(), beta.baseBeta()));
+    }
+
+    @Override
+    public Map<String, Stateful> state() {
+        return Map.of();
+    }
+
+    /** The validation pairs' metrics as they stand: eval/loss, the mean per-pair loss, and eval/…. */
+    private Map<String, Object> evaluate(int step) {
+        PreferenceMetrics metrics = new PreferenceMetrics(beta.baseBeta());
+        Batches batches = new Batches(config.get(BATCH_SIZE), records -> {
             PreferenceBatch batch = batch(records);
-            PreferenceObjective.Evaluation e = objective.train(batch);
-            FiniteCheck.require(step, "beta", e.beta());
-            FiniteCheck.require(step, "loss", e.loss());
-            double gradNorm = 0;
-            if (optimizer != null) {
-                optimizer.zeroGrad();
-                e.loss().backward();
-                List<Tensor> parameters = objective.parameters();
-                FiniteCheck.requireGradients(step, parameters);
-                for (Tensor p : parameters) {
-                    if (p.grad() != null) {
-                        for (double g : p.grad().toDoubleArray()) {
-                            gradNorm += g * g;
-                        }
-                    }
-                }
-                gradNorm = Math.sqrt(gradNorm);
-                if (config.gradClip() > 0 && gradNorm > config.gradClip()) {
-                    // As torch.nn.utils.clip_grad_norm_.
-                    double scale = config.gradClip() / (gradNorm + 1e-6);
-                    parameters.stream().map(Tensor::grad).filter(g -> g != null).forEach(g -> g.scaleInPlace(scale));
-                }
-                optimizer.step();
+            PreferenceObjective.Evaluation e = objective.evaluate(batch);
+            if (!e.beta().allFinite()) {
+                throw new NonFiniteValueException(step, "validation beta");
             }
-            interval.add(batch, e.beta(), e.perPair());
-            intervalLoss += e.loss().item();
-            intervalGradNorm += gradNorm;
-            intervalSteps++;
-            if (step % config.logEvery() == 0) {
-                logInterval();
+            if (!e.loss().allFinite()) {
+                throw new NonFiniteValueException(step, "validation loss");
             }
+            metrics.add(batch, e.beta(), e.perPair());
+        });
+        long seen = pass(batches, true);
+        batches.flush();
+        if (seen != validationPairs) {
+            throw changed();
         }
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("eval/loss", metrics.meanLoss());
+        row.putAll(metrics.values("eval/"));
+        return row;
+    }
 
-        /** A row averaging the steps since the last: the objective's loss, TRL's metrics, the gradient norm. */
-        private void logInterval() {
-            Map<String, Object> row = row();
-            row.putAll(interval.metrics(""));
-            row.put("loss", intervalLoss / intervalSteps);
-            row.put("grad_norm", intervalGradNorm / intervalSteps);
-            run.log(row);
-            lastTrainRow = row;
-            interval = new PairStats();
-            intervalLoss = 0;
-            intervalGradNorm = 0;
-            intervalSteps = 0;
-        }
-
-        /** The validation pairs' metrics as they stand, logged; null without a validation split. */
-        private Map<String, Object> evaluate() {
-            if (validationPairs == 0) {
-                return null;
+    /** Streams the file once, handing on the pairs of one side of the split; returns how many. */
+    private long pass(Consumer<PreferenceRecord> sink, boolean validation) {
+        long[] n = new long[1];
+        double fraction = config.get(VALIDATION_FRACTION);
+        reader.read(r -> {
+            if (isValidation(r.prompt(), fraction) == validation) {
+                n[0]++;
+                sink.accept(r);
             }
-            PairStats stats = new PairStats();
-            Batches batches = new Batches(config.batchSize(), records -> {
-                try (var noGrad = Tensor.noGrad()) {
-                    PreferenceBatch batch = batch(records);
-                    PreferenceObjective.Evaluation e = objective.evaluate(batch);
-                    FiniteCheck.require(step, "validation beta", e.beta());
-                    FiniteCheck.require(step, "validation loss", e.loss());
-                    stats.add(batch, e.beta(), e.perPair());
-                }
-            });
-            long seen = pass(batches, true);
-            batches.flush();
-            if (seen != validationPairs) {
-                throw changed();
-            }
-            Map<String, Object> row = row();
-            row.putAll(stats.metrics("eval/"));
-            run.log(row);
-            return row;
-        }
+        });
+        return n[0];
+    }
 
-        private Map<String, Object> row() {
-            Map<String, Object> row = new LinkedHashMap<>();
-            row.put("step", step);
-            row.put("epoch", epoch);
-            return row;
-        }
+    private IllegalArgumentException changed() {
+        return new IllegalArgumentException(reader.file() + " changed while being read: its pairs differ "
+                + "from the first pass's");
+    }
 
-        /** Streams the file once, handing on the pairs of one side of the split; returns how many. */
-        private long pass(Consumer<PreferenceRecord> sink, boolean validation) {
-            long[] n = new long[1];
-            reader.read(r -> {
-                if (isValidation(r.prompt(), config.validationFraction()) == validation) {
-                    n[0]++;
-                    sink.accept(r);
-                }
-            });
-            return n[0];
+    /** The batch of these pairs: log-probabilities in float64 (their differences are small), features in float32. */
+    private PreferenceBatch batch(List<PreferenceRecord> records) {
+        PreferenceBatch.Builder b = PreferenceBatch.of(column(records, Column.POLICY_CHOSEN_LOGPS),
+                column(records, Column.POLICY_REJECTED_LOGPS), column(records, Column.REF_CHOSEN_LOGPS),
+                column(records, Column.REF_REJECTED_LOGPS));
+        if (columns.contains(Column.CHOSEN_LENGTH)) {
+            b.lengths(column(records, Column.CHOSEN_LENGTH), column(records, Column.REJECTED_LENGTH));
         }
+        if (columns.contains(Column.PROMPT_LOGPS)) {
+            b.prompt(column(records, Column.PROMPT_LOGPS), column(records, Column.PROMPT_LENGTH));
+        }
+        if (featureDim > 0) {
+            double[] x = new double[records.size() * featureDim];
+            for (int i = 0; i < records.size(); i++) {
+                System.arraycopy(records.get(i).features(), 0, x, i * featureDim, featureDim);
+            }
+            b.features(Tensor.of(x, records.size(), featureDim));
+        }
+        return b.build();
+    }
 
-        private IllegalArgumentException changed() {
-            return new IllegalArgumentException(reader.file() + " changed while being read: its pairs differ "
-                    + "from the first pass's");
+    private static Tensor column(List<PreferenceRecord> records, Column c) {
+        double[] v = new double[records.size()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = records.get(i).get(c);
         }
-
-        /** The batch of these pairs: log-probabilities in float64 (their differences are small), features in float32. */
-        private PreferenceBatch batch(List<PreferenceRecord> records) {
-            PreferenceBatch.Builder b = PreferenceBatch.of(column(records, Column.POLICY_CHOSEN_LOGPS),
-                    column(records, Column.POLICY_REJECTED_LOGPS), column(records, Column.REF_CHOSEN_LOGPS),
-                    column(records, Column.REF_REJECTED_LOGPS));
-            if (columns.contains(Column.CHOSEN_LENGTH)) {
-                b.lengths(column(records, Column.CHOSEN_LENGTH), column(records, Column.REJECTED_LENGTH));
-            }
-            if (columns.contains(Column.PROMPT_LOGPS)) {
-                b.prompt(column(records, Column.PROMPT_LOGPS), column(records, Column.PROMPT_LENGTH));
-            }
-            if (featureDim > 0) {
-                double[] x = new double[records.size() * featureDim];
-                for (int i = 0; i < records.size(); i++) {
-                    System.arraycopy(records.get(i).features(), 0, x, i * featureDim, featureDim);
-                }
-                b.features(Tensor.of(x, records.size(), featureDim));
-            }
-            return b.build();
-        }
-
-        private static Tensor column(List<PreferenceRecord> records, Column c) {
-            double[] v = new double[records.size()];
-            for (int i = 0; i < v.length; i++) {
-                v[i] = records.get(i).get(c);
-            }
-            return Tensor.of(DType.FLOAT64, v, v.length);
-        }
+        return Tensor.of(DType.FLOAT64, v, v.length);
     }
 
     /** Gathers pairs into batches, handing on each full one, and the last however full on {@link #flush}. */
@@ -400,8 +438,10 @@ public final class BetaFitter {
 
         void flush() {
             if (!pending.isEmpty()) {
-                sink.accept(pending);
+                // A copy: the sink may keep the batch while this one fills again.
+                List<PreferenceRecord> full = List.copyOf(pending);
                 pending.clear();
+                sink.accept(full);
             }
         }
     }
