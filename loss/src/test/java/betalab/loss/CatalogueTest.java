@@ -4,7 +4,7 @@ import static betalab.loss.Formulas.assertMatches;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import betalab.api.preference.PreferenceLoss;
-import betalab.api.tensor.GradientCheck;
+import betalab.api.testkit.GradientCheck;
 import betalab.api.tensor.Tensor;
 import java.util.Arrays;
 import java.util.stream.Stream;

@@ -8,7 +8,7 @@ import betalab.api.preference.BetaEstimator;
 import betalab.api.preference.PreferenceBatch;
 import betalab.api.preference.PreferenceObjective;
 import betalab.api.tensor.DType;
-import betalab.api.tensor.GradientCheck;
+import betalab.api.testkit.GradientCheck;
 import betalab.api.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import betalab.api.preference.PreferenceBatch;
 import betalab.api.tensor.DType;
-import betalab.api.tensor.GradientCheck;
+import betalab.api.testkit.GradientCheck;
 import betalab.api.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 

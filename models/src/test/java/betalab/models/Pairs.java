@@ -8,7 +8,7 @@ import betalab.api.preference.PreferenceBatch;
 import betalab.api.random.TorchRng;
 import betalab.api.registry.Registry;
 import betalab.api.tensor.DType;
-import betalab.api.tensor.GradientCheck;
+import betalab.api.testkit.GradientCheck;
 import betalab.api.tensor.Tensor;
 import java.util.List;
 import java.util.function.Function;

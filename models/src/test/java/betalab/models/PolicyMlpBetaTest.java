@@ -9,7 +9,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import betalab.api.preference.BetaEstimator;
 import betalab.api.random.TorchRng;
 import betalab.api.tensor.DType;
-import betalab.api.tensor.GradientCheck;
+import betalab.api.testkit.GradientCheck;
 import betalab.api.tensor.Tensor;
 import java.util.List;
 import java.util.Map;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import betalab.api.testkit.GradientCheck;
 import java.util.Arrays;
 import java.util.function.BiConsumer;
 import java.util.function.DoubleUnaryOperator;

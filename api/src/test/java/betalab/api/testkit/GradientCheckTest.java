@@ -1,4 +1,7 @@
-package betalab.api.tensor;
+package betalab.api.testkit;
+
+import betalab.api.tensor.DType;
+import betalab.api.tensor.Tensor;
 
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

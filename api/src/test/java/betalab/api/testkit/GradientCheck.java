@@ -1,4 +1,7 @@
-package betalab.api.tensor;
+package betalab.api.testkit;
+
+import betalab.api.tensor.DType;
+import betalab.api.tensor.Tensor;
 
 import java.util.Arrays;
 import java.util.function.Function;
@@ -7,7 +10,8 @@ import java.util.function.Function;
  * Compares reverse-mode gradients with central finite differences, as {@code torch.autograd.gradcheck}:
  * the check every new operation, loss or β architecture should pass. The differences are always
  * taken in float64 on the inputs' own backend, so float32 autodiff is judged against an accurate
- * reference; pass a looser tolerance for float32 inputs.
+ * reference; pass a looser tolerance for float32 inputs. It ships in betalab-api's test-jar, with the
+ * conformance kits, for extensions' own tests.
  *
  * <p>{@code f} maps the inputs to a one-element tensor. It is called with parameters for the
  * autodiff pass and with float64 constants for the differences, so it should make any tensors of
