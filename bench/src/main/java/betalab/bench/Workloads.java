@@ -1,22 +1,14 @@
 package betalab.bench;
 
-import betalab.api.optim.Optimizer;
-import betalab.api.policy.Policy;
-import betalab.api.preference.BetaEstimator;
-import betalab.api.preference.PreferenceBatch;
-import betalab.api.preference.PreferenceObjective;
-import betalab.api.random.Rng;
 import betalab.api.registry.Registry;
-import betalab.api.tensor.DType;
-import betalab.api.tensor.Tensor;
-import betalab.training.FiniteCheck;
-import betalab.bandit.BanditConfig;
-import betalab.bandit.BanditEnvironment;
-import betalab.bandit.PreferencePairs;
-import betalab.seed.SeedConfig;
 import betalab.seed.SeedExperiment;
 import betalab.seed.SeedResult;
+import betalab.training.Config;
+import betalab.training.ConfigSchema;
+import betalab.training.ConfigTree;
+import betalab.training.PreferenceTraining;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -28,8 +20,7 @@ import java.util.concurrent.Future;
  * bench/pytorch/workloads.py; keep the two in step.
  */
 final class Workloads {
-    /** The seed experiment: 20×5 → 10 → 1 Softplus MLP, Adam lr 0.01, 200 steps. */
-    static final SeedConfig SEED = SeedConfig.defaults();
+    /** The seed experiment: 20×5 → 10 → 1 Softplus MLP, Adam lr 0.01, 200 steps (its defaults). */
     static final int SWEEP_SEEDS = 64;
 
     /** "medium": a β head on LM-sized prompt features, batch 512, 1024 → 256 → 1, Adam, 50 steps. */
@@ -37,16 +28,12 @@ final class Workloads {
     static final int MEDIUM_IN = 1024;
     static final int MEDIUM_HIDDEN = 256;
     static final int MEDIUM_STEPS = 50;
-    static final SeedConfig MEDIUM = new SeedConfig(0, MEDIUM_STEPS, MEDIUM_BATCH, MEDIUM_IN, List.of(MEDIUM_HIDDEN),
-            0.01, "torch", "softplus_mlp", "sigmoid", "adam");
 
     /** The bandit: N = 4096, dx = dy = 16, K = 8, batch 256, Adam lr 0.01, 300 steps. */
     static final int BANDIT_STEPS = 300;
     static final int BANDIT_BATCH = 256;
 
     private final Registry registry;
-    /** Values computed only to be computed, as the trainer logs them. */
-    static volatile double sink;
 
     Workloads(Registry registry) {
         this.registry = registry;
@@ -64,12 +51,17 @@ final class Workloads {
         return MEDIUM_STEPS * (2 * first + 3 * second) + first + second;
     }
 
+    private Config config(ConfigSchema schema, Map<String, Object> tree) {
+        return schema.resolve(ConfigTree.of(tree, "bench"), registry);
+    }
+
     double seed() {
-        return checksum(new SeedExperiment(registry).run(SEED, (epoch, loss) -> { }));
+        return seed(SeedExperiment.SEED.defaultValue());
     }
 
     double seed(long seed) {
-        return checksum(new SeedExperiment(registry).run(SEED.withSeed(seed), (epoch, loss) -> { }));
+        return checksum(SeedExperiment.run(registry, config(SeedExperiment.SCHEMA, Map.of("seed", seed)),
+                (epoch, loss) -> { }));
     }
 
     /** The seed experiment for seeds 0 … 63, spread over the pool's threads. */
@@ -96,7 +88,13 @@ final class Workloads {
     }
 
     double medium() {
-        return checksum(new SeedExperiment(registry).run(MEDIUM, (epoch, loss) -> { }));
+        Map<String, Object> tree = new LinkedHashMap<>();
+        tree.put("seed", 0);
+        tree.put("epochs", MEDIUM_STEPS);
+        tree.put("samples", MEDIUM_BATCH);
+        tree.put("dim", MEDIUM_IN);
+        tree.put("beta", Map.of("name", "softplus_mlp", "hidden", List.of(MEDIUM_HIDDEN)));
+        return checksum(SeedExperiment.run(registry, config(SeedExperiment.SCHEMA, tree), (epoch, loss) -> { }));
     }
 
     private static double checksum(SeedResult r) {
@@ -104,148 +102,27 @@ final class Workloads {
     }
 
     /**
-     * Bandit DPO's training, as {@code Trainer} runs it step for step (environment, policy and
-     * frozen reference, pairs drawn from the reference, a fresh permutation each epoch; per step the
-     * batch's log-probabilities, the loss, backward, the gradient norm, Adam, TRL's reward
-     * metrics), without the exact evaluations and checkpoint files around it.
+     * Bandit DPO's training through the one training loop as {@code betalab train} runs it (task,
+     * policy and frozen reference, pairs drawn from the reference, a fresh permutation each epoch;
+     * per step the batch's scores, the loss, backward, the non-finite checks, the gradient norm,
+     * Adam and the preference metrics), without the evaluations and files around it.
      *
      * @param learnable false: fixed β = 0.1 (bandit-dpo.yaml); true: β(x; πθ) = softplus(MLP dy → 32 → 1)
      *                  on the policy's representation (bandit-learnable-beta.yaml, label noise 0.2)
      */
     double bandit(boolean learnable) {
-        BanditConfig envConfig = new BanditConfig(4096, 16, 16, 8, 1.0, learnable ? 0.2 : 0.0, 0.2, 1);
-        long seed = 0;
-        Rng rng = Rng.named("torch", seed);
-        BanditEnvironment env = BanditEnvironment.generate(envConfig, rng);
-        int dx = envConfig.promptDim();
-        int dy = envConfig.responseDim();
-        int k = envConfig.candidates();
-        Policy policy = registry.policy("log_linear", Map.of(), new Policy.Context(dx, dy, rng, DType.FLOAT32));
-        Policy reference = registry.policy("log_linear", Map.of(),
-                new Policy.Context(dx, dy, Rng.named("torch", seed), DType.FLOAT32));
-        reference.loadState(policy.state());
-
-        int[] trainPrompts = env.trainPromptIndices();
-        double[] refLogps;
-        try (var noGrad = Tensor.noGrad()) {
-            refLogps = Policy.logProbs(reference.encode(env.prompts(trainPrompts)), env.candidates(trainPrompts))
-                    .toDoubleArray();
-        }
-        PreferencePairs trainPairs = env.drawPairs(trainPrompts, refLogps, envConfig.labelNoise(), rng);
-
-        BetaEstimator beta = learnable
-                ? registry.betaEstimator("policy_mlp", Map.of("hidden", List.of(32)),
-                        new BetaEstimator.Context(dx, dy, rng, DType.FLOAT32))
-                : registry.betaEstimator("fixed", Map.of("beta", 0.1),
-                        new BetaEstimator.Context(dx, dy, rng, DType.FLOAT32));
-        PreferenceObjective objective = registry.objective(beta, registry.loss("sigmoid", Map.of()));
-        List<Tensor> parameters = new ArrayList<>(policy.parameters());
-        parameters.addAll(objective.parameters());
-        Optimizer optimizer = registry.optimizer("adam", Map.of("lr", 0.01), parameters);
-
-        int batches = (trainPairs.size() + BANDIT_BATCH - 1) / BANDIT_BATCH;
-        int[] order = null;
-        double checksum = 0;
-        for (int step = 1; step <= BANDIT_STEPS; step++) {
-            int position = (step - 1) % batches;
-            if (position == 0) {
-                order = permutation(rng, trainPairs.size());
-            }
-            int from = position * BANDIT_BATCH;
-            int to = Math.min(order.length, from + BANDIT_BATCH);
-            int[] picked = new int[to - from];
-            System.arraycopy(order, from, picked, 0, picked.length);
-            PreferencePairs pairs = trainPairs.select(picked);
-
-            PreferenceBatch batch = batch(env, policy, reference, pairs, k);
-            PreferenceObjective.Evaluation e = objective.train(batch);
-            FiniteCheck.require(step, "beta", e.beta());
-            FiniteCheck.require(step, "loss", e.loss());
-            optimizer.zeroGrad();
-            e.loss().backward();
-            double gradNorm = 0;
-            for (Tensor p : parameters) {
-                Tensor g = p.grad();
-                if (g != null) {
-                    FiniteCheck.require(step, "gradient", g);
-                    for (double v : g.toDoubleArray()) {
-                        gradNorm += v * v;
-                    }
-                }
-            }
-            gradNorm = Math.sqrt(gradNorm);
-            optimizer.step();
-            double loss = e.loss().item();
-            checksum = loss;
-            sink += gradNorm + rewards(batch, e.beta());
-        }
-        return checksum;
-    }
-
-    /** As Trainer's batch(): log-probs of policy and reference, features, representation, entropy. */
-    private static PreferenceBatch batch(BanditEnvironment env, Policy policy, Policy reference, PreferencePairs pairs,
-                                         int k) {
-        int[] prompts = pairs.prompt();
-        Tensor x = env.prompts(prompts);
-        Tensor candidates = env.candidates(prompts);
-        Tensor representation = policy.encode(x);
-        Tensor logps = Policy.logProbs(representation, candidates);
-        Tensor refLogps;
-        try (var noGrad = Tensor.noGrad()) {
-            refLogps = Policy.logProbs(reference.encode(x), candidates);
-        }
-        int[] chosen = flat(pairs.chosen(), k);
-        int[] rejected = flat(pairs.rejected(), k);
-        Tensor negEntropy = logps.exp().mul(logps).sum(1);
-        return PreferenceBatch.of(logps.gather(chosen), logps.gather(rejected), refLogps.gather(chosen),
-                        refLogps.gather(rejected))
-                .features(x).representation(representation)
-                .prompt(negEntropy, negEntropy.detach().zerosLike().add(1.0)).build();
-    }
-
-    /** TRL's reward metrics as Trainer's Metrics.rewards computes them on the host; their sum. */
-    private static double rewards(PreferenceBatch batch, Tensor betaUsed) {
-        double[] beta = betaUsed.toDoubleArray();
-        double[] c = batch.chosenLogRatio().toDoubleArray();
-        double[] r = batch.rejectedLogRatio().toDoubleArray();
-        double[] pc = batch.policyChosen().toDoubleArray();
-        double[] pr = batch.policyRejected().toDoubleArray();
-        double chosen = 0;
-        double rejected = 0;
-        double accurate = 0;
-        double logps = 0;
-        double betaSum = 0;
-        for (int i = 0; i < beta.length; i++) {
-            chosen += beta[i] * c[i];
-            rejected += beta[i] * r[i];
-            accurate += beta[i] * c[i] > beta[i] * r[i] ? 1 : 0;
-            logps += pc[i] + pr[i];
-            betaSum += beta[i];
-        }
-        return (chosen + rejected + accurate + logps + betaSum) / beta.length;
-    }
-
-    private static int[] flat(int[] candidate, int k) {
-        int[] out = new int[candidate.length];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = i * k + candidate[i];
-        }
-        return out;
-    }
-
-    /** Fisher–Yates with the run's generator, as Trainer draws each epoch's order. */
-    private static int[] permutation(Rng rng, int n) {
-        int[] p = new int[n];
-        for (int i = 0; i < n; i++) {
-            p[i] = i;
-        }
-        double[] u = rng.uniform(n, 0, 1);
-        for (int i = n - 1; i > 0; i--) {
-            int j = Math.min(i, (int) (u[i] * (i + 1)));
-            int t = p[i];
-            p[i] = p[j];
-            p[j] = t;
-        }
-        return p;
+        Map<String, Object> tree = new LinkedHashMap<>();
+        tree.put("seed", 0);
+        tree.put("steps", BANDIT_STEPS);
+        tree.put("batch_size", BANDIT_BATCH);
+        tree.put("task", Map.of("name", "bandit", "prompts", 4096, "prompt_dim", 16, "response_dim", 16,
+                "candidates", 8, "label_noise", learnable ? 0.2 : 0.0));
+        tree.put("policy", Map.of("name", "log_linear"));
+        tree.put("loss", Map.of("name", "sigmoid"));
+        tree.put("beta", learnable ? Map.of("name", "policy_mlp", "hidden", List.of(32))
+                : Map.of("name", "fixed", "beta", 0.1));
+        tree.put("optimizer", Map.of("name", "adam", "lr", 0.01));
+        Map<String, Object> last = PreferenceTraining.trainInMemory(registry, config(PreferenceTraining.SCHEMA, tree));
+        return ((Number) last.get("loss")).doubleValue();
     }
 }

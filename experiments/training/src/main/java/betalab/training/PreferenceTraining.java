@@ -381,6 +381,26 @@ public final class PreferenceTraining implements Trainable<int[]> {
         return run.summary();
     }
 
+    /**
+     * Trains in memory: the same loop, checks, clipping and metrics, without evaluation, checkpoints
+     * or files (what the benchmarks time); returns the last step's row.
+     */
+    public static Map<String, Object> trainInMemory(Registry registry, Config config) {
+        PreferenceTraining training = new PreferenceTraining(config, registry);
+        Map<String, Object> last = new LinkedHashMap<>();
+        TrainingListener keepLast = new TrainingListener() {
+            @Override
+            public void onStepEnd(Progress progress) {
+                last.clear();
+                last.putAll(progress.row());
+            }
+        };
+        new Trainer<>(training, training.optimizer, training.steps(), List.of(new NonFiniteCheck(),
+                new GradientClipping(config.get(GRAD_CLIP)), new MetricsLogger(config.get(LOG_EVERY)), keepLast))
+                .run(0);
+        return last;
+    }
+
     /** Continues the run in {@code dir} from its latest checkpoint. */
     public static RunDirectory.Summary resume(Registry registry, Path dir, Consumer<Map<String, Object>> onEvaluation) {
         RunDirectory run = RunDirectory.open(dir);

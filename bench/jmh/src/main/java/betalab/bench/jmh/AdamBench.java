@@ -49,7 +49,7 @@ public class AdamBench {
         Tensor x = Tensor.of(rng.normal(8 * in), 8, in);
         mlp.forward(x).softplus().sum().backward();
         List<Tensor> parameters = mlp.parameters();
-        adam = Registry.discover().optimizer("adam", Map.of("lr", 0.01), parameters);
+        adam = Registry.discover().create(Optimizer.POINT, "adam", Map.of("lr", 0.01), parameters);
     }
 
     @Benchmark

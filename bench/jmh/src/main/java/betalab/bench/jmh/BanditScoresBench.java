@@ -1,6 +1,5 @@
 package betalab.bench.jmh;
 
-import betalab.api.policy.Policy;
 import betalab.api.tensor.DType;
 import betalab.api.tensor.Tensor;
 import java.util.Random;
@@ -18,7 +17,7 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The bandit policy's log-probabilities for one batch (256 prompts, K = 8 candidates, d = 16),
- * forward and backward to the representation: {@code tensors} as Policy.logProbs computes them
+ * forward and backward to the representation: {@code tensors} as the bandit policies compute them
  * (broadcast multiply to [256, 8, 16], sum over d, log-softmax), {@code fusedLoops} the same
  * arithmetic as one batched matrix-vector kernel would do it, in plain loops. The gap is what a
  * batched product in the tensor API would save per step.
@@ -63,7 +62,8 @@ public class BanditScoresBench {
     @Benchmark
     public Tensor tensors() {
         representation.zeroGrad();
-        Tensor logps = Policy.logProbs(representation, candidates);
+        Tensor scores = candidates.mul(representation.reshape(N, 1, D)).sum(2);
+        Tensor logps = scores.logSoftmax(1);
         logps.mul(weightTensor).sum().backward();
         return representation.grad();
     }

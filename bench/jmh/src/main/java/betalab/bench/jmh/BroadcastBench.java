@@ -21,7 +21,7 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The bandit's element-wise kernels at its shapes, float32: the broadcast product
- * [256, 8, 16] · [256, 1, 16] of Policy.logProbs, the same product without broadcasting, the sum
+ * [256, 8, 16] · [256, 1, 16] of the bandit policies' scores, the same product without broadcasting, the sum
  * over the last axis, and the gradient's reduction back to [256, 1, 16].
  */
 @State(Scope.Benchmark)

@@ -3,6 +3,7 @@ package betalab.bench.jmh;
 import betalab.api.optim.Optimizer;
 import betalab.api.preference.BetaEstimator;
 import betalab.api.preference.PreferenceBatch;
+import betalab.api.preference.PreferenceLoss;
 import betalab.api.preference.PreferenceObjective;
 import betalab.api.random.Rng;
 import betalab.api.registry.Registry;
@@ -49,10 +50,11 @@ public class SeedStepBench {
         for (int i = 0; i < n; i++) {
             delta[i] = i < n / 2 ? Math.abs(delta[i]) : -Math.abs(delta[i]);
         }
-        BetaEstimator beta = registry.betaEstimator("softplus_mlp", Map.of("hidden", List.of(10)),
+        BetaEstimator beta = registry.create(BetaEstimator.POINT, "softplus_mlp", Map.of("hidden", List.of(10)),
                 new BetaEstimator.Context(dim, 0, rng, DType.FLOAT32));
-        objective = registry.objective(beta, registry.loss("sigmoid", Map.of()));
-        optimizer = registry.optimizer("adam", Map.of("lr", 0.01), objective.parameters());
+        objective = new PreferenceObjective(beta, registry.create(PreferenceLoss.POINT, "sigmoid", Map.of(), null));
+        optimizer = registry.create(Optimizer.POINT, "adam", Map.of("lr", 0.01),
+                List.copyOf(objective.namedParameters().values()));
         batch = PreferenceBatch.ofMargins(Tensor.of(delta, n), x);
     }
 
