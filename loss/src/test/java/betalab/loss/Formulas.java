@@ -33,6 +33,11 @@ final class Formulas {
     private Formulas() {
     }
 
+    /** The loss {@code name} built through the registry, as a run builds it. */
+    static PreferenceLoss loss(String name, Map<String, ?> knobs) {
+        return REGISTRY.create(PreferenceLoss.POINT, name, knobs, null);
+    }
+
     /** One pair as the formulas see it; s is the f-divergence's transform (identity: reverse_kl). */
     record Pair(double pc, double pr, double rc, double rr, double lw, double ll, double beta, DoubleUnaryOperator s) {
         double c() {
@@ -67,7 +72,7 @@ final class Formulas {
         PreferenceLoss build(Map<String, ?> extra) {
             Map<String, Object> all = new HashMap<>(knobs);
             all.putAll(extra);
-            return REGISTRY.loss(loss, all);
+            return Formulas.loss(loss, all);
         }
 
         double[] expected(Pairs pairs) {

@@ -6,8 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import betalab.api.preference.PreferenceLoss;
 import betalab.api.registry.Knob;
+import betalab.api.registry.Provider;
 import java.util.Arrays;
 import java.util.Map;
+import java.util.SortedMap;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -15,13 +17,15 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /** The catalogue as the registry shows it: names, descriptions, knobs with TRL's defaults, and their checks. */
 class KnobsTest {
+    private static final SortedMap<String, Provider<PreferenceLoss, Void>> LOSSES =
+            REGISTRY.providers(PreferenceLoss.POINT);
 
     @Test
     void bindsEveryLossOfTheCatalogueByItsTrlName() {
-        assertThat(REGISTRY.losses().keySet()).containsExactlyInAnyOrder("sigmoid", "cdpo", "robust", "hinge", "ipo",
+        assertThat(LOSSES.keySet()).containsExactlyInAnyOrder("sigmoid", "cdpo", "robust", "hinge", "ipo",
                 "exo_pair", "nca_pair", "bco_pair", "sppo_hard", "aot", "aot_unpaired", "apo_zero", "apo_down",
                 "discopop", "sigmoid_norm", "simpo", "weighted");
-        REGISTRY.losses().forEach((name, p) -> {
+        LOSSES.forEach((name, p) -> {
             assertThat(p.description()).as(name).isNotBlank().doesNotContain("\n");
             assertThat(p.knobs().stream().map(Knob::name)).as(name).doesNotHaveDuplicates();
         });
@@ -29,7 +33,7 @@ class KnobsTest {
 
     @Test
     void divergenceKnobsBelongToTheLossesWrittenInH() {
-        assertThat(REGISTRY.losses().entrySet().stream().filter(e -> !e.getKey().equals("weighted"))
+        assertThat(LOSSES.entrySet().stream().filter(e -> !e.getKey().equals("weighted"))
                 .filter(e -> e.getValue().knobs().stream().anyMatch(k -> k.name().equals("divergence")))
                 .map(Map.Entry::getKey)).containsExactlyInAnyOrderElementsOf(Formulas.ON_H);
     }
@@ -50,7 +54,7 @@ class KnobsTest {
             weighted     | epsilon    | ''
             """)
     void knobsHaveTrlsDefaults(String loss, String knob, String value) {
-        PreferenceLoss.Provider p = REGISTRY.losses().get(loss);
+        Provider<PreferenceLoss, Void> p = LOSSES.get(loss);
         assertThat(p.knobs()).filteredOn(k -> k.name().equals(knob)).singleElement()
                 .extracting(k -> String.valueOf(k.defaultValue())).isEqualTo(value);
     }
@@ -89,7 +93,7 @@ class KnobsTest {
             weighted     | terms=sigmoid;gamma=1             | gamma
             """)
     void rejectsValuesOutOfRangeNamingTheKnob(String loss, String given, String knob) {
-        assertThatThrownBy(() -> REGISTRY.loss(loss, knobs(given))).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> Formulas.loss(loss, knobs(given))).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("loss '" + loss + "'").hasMessageContaining("knob '" + knob + "'");
     }
 }

@@ -1,7 +1,6 @@
 package betalab.loss;
 
 import static betalab.loss.CatalogueTest.values;
-import static betalab.loss.Formulas.REGISTRY;
 import static betalab.loss.Formulas.assertMatches;
 
 import java.util.Map;
@@ -17,7 +16,7 @@ class SpecialCasesTest {
 
     private static void assertSame(String loss, Map<String, ?> knobs, String other, Map<String, ?> otherKnobs) {
         for (Pairs p : POINTS) {
-            assertMatches(values(REGISTRY.loss(loss, knobs), p), values(REGISTRY.loss(other, otherKnobs), p),
+            assertMatches(values(Formulas.loss(loss, knobs), p), values(Formulas.loss(other, otherKnobs), p),
                     loss + " " + knobs + " against " + other + " " + otherKnobs);
         }
     }
@@ -38,7 +37,7 @@ class SpecialCasesTest {
     void aotOfOnePairIsSigmoid(String aot) {
         Pairs one = new Pairs(new double[] {-3.0}, new double[] {-5.5}, new double[] {-3.4}, new double[] {-4.0},
                 new double[] {2}, new double[] {3}, new double[] {0.7});
-        assertMatches(values(REGISTRY.loss(aot, Map.of()), one), values(REGISTRY.loss("sigmoid", Map.of()), one),
+        assertMatches(values(Formulas.loss(aot, Map.of()), one), values(Formulas.loss("sigmoid", Map.of()), one),
                 aot + " of one pair");
     }
 
@@ -46,15 +45,15 @@ class SpecialCasesTest {
     void sigmoidNormWithUnitLengthsIsSigmoid() {
         for (Pairs p : POINTS) {
             Pairs unit = p.unitLengths();
-            assertMatches(values(REGISTRY.loss("sigmoid_norm", Map.of()), unit),
-                    values(REGISTRY.loss("sigmoid", Map.of()), unit), "sigmoid_norm, lengths 1");
+            assertMatches(values(Formulas.loss("sigmoid_norm", Map.of()), unit),
+                    values(Formulas.loss("sigmoid", Map.of()), unit), "sigmoid_norm, lengths 1");
         }
     }
 
     @Test
     void registrySigmoidIsPlainDpo() {
         for (Pairs p : POINTS) {
-            assertMatches(values(REGISTRY.loss("sigmoid", Map.of()), p), values(new SigmoidLoss(), p), "sigmoid");
+            assertMatches(values(Formulas.loss("sigmoid", Map.of()), p), values(new SigmoidLoss(), p), "sigmoid");
         }
     }
 
@@ -81,7 +80,7 @@ class SpecialCasesTest {
         knobs.put("terms", c.loss());
         knobs.put("weights", "1");
         for (Pairs p : POINTS) {
-            assertMatches(values(REGISTRY.loss("weighted", knobs), p), values(c.build(), p), "weighted " + c);
+            assertMatches(values(Formulas.loss("weighted", knobs), p), values(c.build(), p), "weighted " + c);
         }
     }
 }

@@ -1,7 +1,6 @@
 package betalab.loss;
 
 import static betalab.loss.CatalogueTest.values;
-import static betalab.loss.Formulas.REGISTRY;
 import static betalab.loss.Formulas.assertMatches;
 
 import betalab.api.preference.PreferenceLoss;
@@ -15,7 +14,7 @@ class WeightedLossTest {
     @Test
     void sumsTheWeightedTermsPassingEachItsKnobs() {
         // epsilon reaches cdpo, exo_pair and aot; divergence reaches cdpo and exo_pair; gamma reaches simpo.
-        PreferenceLoss loss = REGISTRY.loss("weighted", Map.of("terms", "cdpo, exo_pair,simpo,aot",
+        PreferenceLoss loss = Formulas.loss("weighted", Map.of("terms", "cdpo, exo_pair,simpo,aot",
                 "weights", "0.5, 2, -1, 0.25", "epsilon", 0.2, "gamma", "0.1", "divergence", "js"));
         Map<String, Object> epsilon = Map.of("epsilon", 0.2);
         DoubleUnaryOperator js = Formulas.transform("js");
@@ -30,7 +29,7 @@ class WeightedLossTest {
 
     @Test
     void termsKeepTheirOwnDefaultsAndWeightsDefaultToOne() {
-        PreferenceLoss loss = REGISTRY.loss("weighted", Map.of("terms", "exo_pair,discopop,hinge"));
+        PreferenceLoss loss = Formulas.loss("weighted", Map.of("terms", "exo_pair,discopop,hinge"));
         Pairs p = Pairs.ORDINARY;
         double[] expected = Formulas.weightedSum(new double[] {1, 1, 1}, Formulas.exoPair(Map.of()).expected(p),
                 Formulas.discopop(Map.of()).expected(p), Formulas.hinge().expected(p));
@@ -39,7 +38,7 @@ class WeightedLossTest {
 
     @Test
     void defaultIsSigmoid() {
-        assertMatches(values(REGISTRY.loss("weighted", Map.of()), Pairs.ORDINARY),
+        assertMatches(values(Formulas.loss("weighted", Map.of()), Pairs.ORDINARY),
                 Formulas.sigmoid().expected(Pairs.ORDINARY), "weighted with default knobs");
     }
 }

@@ -1,6 +1,5 @@
 package betalab.models;
 
-import static betalab.models.Pairs.REGISTRY;
 import static betalab.models.Pairs.margins;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
@@ -13,6 +12,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * β-DPO on batches worked by hand. With β₀ = 0.5, α = 0.6, m = 0.9:
@@ -34,7 +34,7 @@ class BetaDpoTest {
         for (int i = 0; i < knobs.length; i += 2) {
             settings.put((String) knobs[i], knobs[i + 1]);
         }
-        return (BetaDpo) REGISTRY.betaEstimator(name, settings, Pairs.context(seed));
+        return (BetaDpo) Pairs.create(name, settings, Pairs.context(seed));
     }
 
     private static double[] trainedBeta(BetaDpo scheme, PreferenceBatch batch) {
@@ -186,5 +186,26 @@ class BetaDpoTest {
         }
         double expected = 0.5 * (1 + 0.6 * (keptMean - scheme.runningMean()));
         assertThat(e.beta().toDoubleArray()).containsOnly(new double[] {expected}, within(TOLERANCE));
+    }
+
+    /** A checkpoint holds M₀ and σ: a scheme restored from it gives the same β, now and after more steps. */
+    @ParameterizedTest
+    @ValueSource(strings = {"beta_dpo_batch", "beta_dpo_instance"})
+    void savedStatisticsRestoreTheSameBeta(String name) {
+        BetaDpo trained = scheme(name, 1);
+        trained.train(STEP1);
+        trained.train(STEP2);
+        BetaDpo restored = scheme(name, 1);
+        restored.loadState(trained.state());
+        assertThat(restored.runningMean()).isEqualTo(trained.runningMean()).isCloseTo(1.65, within(TOLERANCE));
+        assertThat(restored.runningStd()).isEqualTo(trained.runningStd());
+        PreferenceBatch other = margins(4, -3, 0.5);
+        assertThat(restored.beta(other).toDoubleArray()).containsExactly(trained.beta(other).toDoubleArray());
+        assertThat(restored.train(other).beta().toDoubleArray())
+                .containsExactly(trained.train(other).beta().toDoubleArray());
+
+        BetaDpo fresh = scheme(name, 1);
+        fresh.loadState(scheme(name, 1).state());
+        assertThat(fresh.runningMean()).as("an untrained state restores an untrained scheme").isNaN();
     }
 }

@@ -1,6 +1,5 @@
 package betalab.models;
 
-import static betalab.models.Pairs.REGISTRY;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -14,7 +13,7 @@ class BetaOptionsThroughRegistryTest {
 
     @Test
     void detachKeepsTheValueAndTheParametersButCutsTheGradient() {
-        BetaEstimator beta = REGISTRY.betaEstimator("learnable_scalar", Map.of("detach", true), Pairs.context(1));
+        BetaEstimator beta = Pairs.create("learnable_scalar", Map.of("detach", true), Pairs.context(1));
         BetaEstimator.Estimate e = beta.train(Pairs.full());
         assertThat(e.beta().requiresGrad()).isFalse();
         assertThat(e.beta().toDoubleArray()).containsOnly(0.1);
@@ -26,7 +25,7 @@ class BetaOptionsThroughRegistryTest {
     /** λ·mean((log β − log β_target)²) with β = softplus(w): d/dw = 2λ(log β − log β_target)·sigmoid(w)/β. */
     @Test
     void penaltyPullsTheLearnableScalarTowardTheTarget() {
-        BetaEstimator beta = REGISTRY.betaEstimator("learnable_scalar",
+        BetaEstimator beta = Pairs.create("learnable_scalar",
                 Map.of("init", 0.1, "beta_penalty", 0.5, "beta_target", 0.2), Pairs.context(1));
         BetaEstimator.Estimate e = beta.train(Pairs.full());
         double gap = Math.log(0.1 / 0.2);
@@ -39,7 +38,7 @@ class BetaOptionsThroughRegistryTest {
 
     @Test
     void filterWeightsPassThroughTheSwitches() {
-        BetaEstimator beta = REGISTRY.betaEstimator("beta_dpo_instance",
+        BetaEstimator beta = Pairs.create("beta_dpo_instance",
                 Map.of("filter", true, "rho", 0.5, "detach", true, "beta_penalty", 0.1), Pairs.context(1));
         BetaEstimator.Estimate e = beta.train(Pairs.full());
         assertThat(Arrays.stream(e.weights().toDoubleArray()).sum()).isEqualTo(2);

@@ -4,8 +4,6 @@ import static betalab.models.Pairs.REGISTRY;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import betalab.api.nn.Activation;
-import betalab.api.nn.Mlp;
 import betalab.api.preference.BetaEstimator;
 import betalab.api.preference.PreferenceBatch;
 import betalab.api.random.TorchRng;
@@ -31,16 +29,17 @@ class BetaSchemesTest {
 
     @Test
     void everySchemeIsBound() {
-        assertThat(REGISTRY.betaEstimators()).containsOnlyKeys("fixed", "learnable_scalar", "softplus_mlp",
-                "policy_mlp", "ppl_scaled", "beta_dpo_batch", "beta_dpo_instance");
-        REGISTRY.betaEstimators().values().forEach(p -> assertThat(p.description()).isNotBlank().doesNotContain("\n"));
+        var schemes = REGISTRY.providers(BetaEstimator.POINT);
+        assertThat(schemes).containsOnlyKeys("fixed", "learnable_scalar", "softplus_mlp", "policy_mlp", "ppl_scaled",
+                "beta_dpo_batch", "beta_dpo_instance");
+        schemes.values().forEach(p -> assertThat(p.description()).isNotBlank().doesNotContain("\n"));
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"fixed", "learnable_scalar", "softplus_mlp", "policy_mlp", "ppl_scaled",
             "beta_dpo_batch", "beta_dpo_instance"})
     void everySchemeGivesOnePositiveBetaPerPair(String name) {
-        BetaEstimator beta = REGISTRY.betaEstimator(name, Map.of(), Pairs.context(2));
+        BetaEstimator beta = Pairs.create(name, Map.of(), Pairs.context(2));
         for (Tensor b : List.of(beta.beta(Pairs.full()), beta.train(Pairs.full()).beta())) {
             assertThat(b.shape()).containsExactly(4);
             assertThat(Arrays.stream(b.toDoubleArray()).min().orElseThrow()).isPositive();
@@ -54,7 +53,7 @@ class BetaSchemesTest {
             "beta_dpo_batch, momentum, 1", "beta_dpo_instance, rho, 0", "beta_dpo_instance, beta0, 0",
             "beta_dpo_instance, filter, maybe"})
     void badKnobsAreRefusedByName(String scheme, String knob, String value) {
-        assertThatThrownBy(() -> REGISTRY.betaEstimator(scheme, Map.of(knob, value), Pairs.context(1)))
+        assertThatThrownBy(() -> Pairs.create(scheme, Map.of(knob, value), Pairs.context(1)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'" + knob + "'");
     }
 
@@ -63,13 +62,13 @@ class BetaSchemesTest {
         assertThat(new FixedBeta(0.25).beta(batch(null)).toDoubleArray()).containsExactly(0.25, 0.25, 0.25);
         assertThat(new FixedBeta(0.25).parameters()).isEmpty();
         assertThatThrownBy(() -> new FixedBeta(0)).hasMessageContaining("beta");
-        assertThatThrownBy(() -> REGISTRY.betaEstimator("fixed", Map.of("beta", -1), CONTEXT))
+        assertThatThrownBy(() -> Pairs.create("fixed", Map.of("beta", -1), CONTEXT))
                 .hasMessageContaining("'beta'").hasMessageContaining("> 0");
     }
 
     @Test
     void softplusMlpBetaIsPositiveAndHasTheConfiguredLayers() {
-        BetaEstimator beta = REGISTRY.betaEstimator("softplus_mlp", Map.of("hidden", List.of(4, 3),
+        BetaEstimator beta = Pairs.create("softplus_mlp", Map.of("hidden", List.of(4, 3),
                 "activation", "tanh"), CONTEXT);
         double[] values = beta.beta(batch(X)).toDoubleArray();
         assertThat(values).hasSize(3);
@@ -80,17 +79,38 @@ class BetaSchemesTest {
 
     @Test
     void softplusMlpBetaGradientsMatchFiniteDifferences() {
-        SoftplusMlpBeta module = new SoftplusMlpBeta(new Mlp(2, new int[] {3}, 1, Activation.RELU, new TorchRng(5),
-                DType.FLOAT64));
+        BetaEstimator module = Pairs.create("softplus_mlp", Map.of("hidden", List.of(3), "activation", "relu"),
+                new BetaEstimator.Context(2, 0, new TorchRng(5), DType.FLOAT64));
+        assertThat(module.namedParameters()).containsOnlyKeys("head.mlp.layer0.weight", "head.mlp.layer0.bias",
+                "head.mlp.layer1.weight", "head.mlp.layer1.bias");
         module.beta(batch(X)).mul(batch(X).margin()).sum().backward();
         Pairs.assertGradientsMatch(module.parameters(), t -> Pairs.softplusHead(X, t).mul(batch(X).margin()).sum());
     }
 
+    /** What TRL-named metrics are logged with: the scheme's own configured β, else TRL's 0.1. */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', textBlock = """
+            fixed             | beta=0.3                   | 0.3
+            learnable_scalar  | init=0.05                  | 0.05
+            ppl_scaled        | beta0=0.2                  | 0.2
+            beta_dpo_batch    | beta0=0.4                  | 0.4
+            beta_dpo_instance | beta0=0.7;beta_penalty=0.1 | 0.7
+            softplus_mlp      | beta_penalty=0.1           | 0.1
+            policy_mlp        | detach=true                | 0.1
+            """)
+    void baseBetaIsTheSchemesConfiguredBeta(String scheme, String knobs, double base) {
+        Map<String, String> given = new java.util.HashMap<>();
+        for (String kv : knobs.split(";")) {
+            given.put(kv.split("=")[0], kv.split("=")[1]);
+        }
+        assertThat(Pairs.create(scheme, given, Pairs.context(1)).baseBeta()).isEqualTo(base);
+    }
+
     @Test
     void softplusMlpBetaNeedsFeatures() {
-        BetaEstimator beta = REGISTRY.betaEstimator("softplus_mlp", Map.of(), CONTEXT);
+        BetaEstimator beta = Pairs.create("softplus_mlp", Map.of(), CONTEXT);
         assertThatThrownBy(() -> beta.beta(batch(null))).hasMessageContaining("features");
-        assertThatThrownBy(() -> REGISTRY.betaEstimator("softplus_mlp", Map.of(),
+        assertThatThrownBy(() -> Pairs.create("softplus_mlp", Map.of(),
                 new BetaEstimator.Context(0, 3, new TorchRng(1), DType.FLOAT64))).hasMessageContaining("features");
     }
 }

@@ -1,7 +1,6 @@
 package betalab.models;
 
 import static betalab.models.Pairs.MARGIN;
-import static betalab.models.Pairs.REGISTRY;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -22,7 +21,7 @@ class LearnableScalarBetaTest {
     @CsvSource({"softplus, 0.1", "softplus, 0.37", "softplus, 1e-4", "softplus, 25", "exp, 0.1", "exp, 0.37",
             "exp, 3"})
     void startsAtExactlyInit(String parametrization, double init) {
-        BetaEstimator beta = REGISTRY.betaEstimator("learnable_scalar",
+        BetaEstimator beta = Pairs.create("learnable_scalar",
                 Map.of("parametrization", parametrization, "init", init), Pairs.context(1));
         assertThat(beta.beta(Pairs.full()).toDoubleArray()).containsOnly(init).hasSize(4);
         assertThat(beta.parameters()).hasSize(1);

@@ -11,6 +11,7 @@ import betalab.api.tensor.DType;
 import betalab.api.testkit.GradientCheck;
 import betalab.api.tensor.Tensor;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 
 /** A small float64 batch carrying every optional input, and the checks the β scheme tests share. */
@@ -26,6 +27,11 @@ final class Pairs {
     static final Tensor PROMPT_LENGTH = vector(6, 10, 4, 9);
 
     private Pairs() {
+    }
+
+    /** The scheme {@code name} built through the registry, with the common knobs applied, as a run builds it. */
+    static BetaEstimator create(String name, Map<String, ?> knobs, BetaEstimator.Context context) {
+        return REGISTRY.create(BetaEstimator.POINT, name, knobs, context);
     }
 
     static Tensor vector(double... values) {

@@ -1,7 +1,6 @@
 package betalab.models;
 
 import static betalab.models.Pairs.MARGIN;
-import static betalab.models.Pairs.REGISTRY;
 import static betalab.models.Pairs.REPRESENTATION;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -16,7 +15,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class PolicyMlpBetaTest {
-    private final BetaEstimator beta = REGISTRY.betaEstimator("policy_mlp", Map.of("hidden", List.of(5)),
+    private final BetaEstimator beta = Pairs.create("policy_mlp", Map.of("hidden", List.of(5)),
             Pairs.context(3));
 
     @Test
@@ -45,7 +44,7 @@ class PolicyMlpBetaTest {
         assertThatThrownBy(() -> beta.beta(Pairs.batch(null, null))).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("policy_mlp").hasMessageContaining("representation");
         BetaEstimator.Context none = new BetaEstimator.Context(2, 0, new TorchRng(1), DType.FLOAT64);
-        assertThatThrownBy(() -> REGISTRY.betaEstimator("policy_mlp", Map.of(), none))
+        assertThatThrownBy(() -> Pairs.create("policy_mlp", Map.of(), none))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("representation");
     }
 }

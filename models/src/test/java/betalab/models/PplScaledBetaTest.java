@@ -3,7 +3,6 @@ package betalab.models;
 import static betalab.models.Pairs.MARGIN;
 import static betalab.models.Pairs.PROMPT_LENGTH;
 import static betalab.models.Pairs.PROMPT_LOGPS;
-import static betalab.models.Pairs.REGISTRY;
 import static betalab.models.Pairs.REPRESENTATION;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -26,7 +25,7 @@ class PplScaledBetaTest {
     private static final double EPSILON = 0.3;
 
     private static PplScaledBeta scheme(Map<String, Object> knobs) {
-        return (PplScaledBeta) REGISTRY.betaEstimator("ppl_scaled", knobs, Pairs.context(4));
+        return (PplScaledBeta) Pairs.create("ppl_scaled", knobs, Pairs.context(4));
     }
 
     private static double[] perplexity() {
@@ -96,7 +95,7 @@ class PplScaledBetaTest {
         assertThatThrownBy(() -> beta.beta(Pairs.batch(null, PROMPT_LOGPS)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("representation");
         BetaEstimator.Context featuresOnly = new BetaEstimator.Context(2, 0, new TorchRng(1), DType.FLOAT64);
-        assertThatThrownBy(() -> REGISTRY.betaEstimator("ppl_scaled", Map.of(), featuresOnly))
+        assertThatThrownBy(() -> Pairs.create("ppl_scaled", Map.of(), featuresOnly))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("ppl_scaled")
                 .hasMessageContaining("representation");
     }

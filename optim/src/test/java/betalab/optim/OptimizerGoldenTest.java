@@ -64,7 +64,8 @@ class OptimizerGoldenTest {
         JsonNode c = StreamSupport.stream(GOLDEN.get("cases").spliterator(), false)
                 .filter(m -> m.get("name").asText().equals(name)).findFirst().orElseThrow();
         Tensor p = Tensor.of(DType.FLOAT64, doubles(GOLDEN.get("initial")), 6).asParameter();
-        Optimizer optimizer = registry().optimizer(c.get("optimizer").asText(), knobs(c.get("hyper")), List.of(p));
+        Optimizer optimizer = registry().create(Optimizer.POINT, c.get("optimizer").asText(), knobs(c.get("hyper")),
+                List.of(p));
         double[][] grads = grads();
         for (int t = 0; t < grads.length; t++) {
             // d/dp Σ p·g = g exactly, so backward() leaves torch's explicit gradient in p.grad()

@@ -21,7 +21,7 @@ class OptimizerStateTest {
     private static Optimizer optimizer(String name, Tensor p) {
         Map<String, Object> knobs = name.equals("sgd") ? Map.of("momentum", 0.9, "weight_decay", 0.01)
                 : Map.of("lr", 0.01, "weight_decay", 0.1);
-        return REGISTRY.optimizer(name, knobs, List.of(p));
+        return REGISTRY.create(Optimizer.POINT, name, knobs, List.of(p));
     }
 
     private static void run(Optimizer optimizer, Tensor p, int from, int to) {

@@ -5,9 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import betalab.api.optim.Optimizer;
 import betalab.api.registry.Extensions;
-import betalab.api.registry.Knob;
 import betalab.api.registry.Registry;
-import betalab.api.registry.Settings;
 import betalab.api.tensor.DType;
 import betalab.api.tensor.Tensor;
 import java.util.List;
@@ -24,8 +22,9 @@ class OptimizersTest {
 
     @Test
     void extensionBindsSgdAdamAndAdamwWithTorchDefaults() {
-        assertThat(registry.optimizers()).containsOnlyKeys("sgd", "adam", "adamw");
-        assertThat(registry.optimizers().values()).allSatisfy(p -> assertThat(p.description()).isNotBlank());
+        assertThat(registry.providers(Optimizer.POINT)).containsOnlyKeys("sgd", "adam", "adamw");
+        assertThat(registry.providers(Optimizer.POINT).values())
+                .allSatisfy(p -> assertThat(p.description()).isNotBlank());
         assertThat(defaults("adam")).containsExactly(Map.entry("lr", 1e-3), Map.entry("beta1", 0.9),
                 Map.entry("beta2", 0.999), Map.entry("eps", 1e-8), Map.entry("weight_decay", 0.0));
         assertThat(defaults("adamw")).containsEntry("weight_decay", 0.01);
@@ -42,32 +41,34 @@ class OptimizersTest {
     @ValueSource(strings = {"sgd", "adam", "adamw"})
     void badKnobsAreRejectedByName(String name) {
         List<Tensor> ps = List.of(param());
-        assertThatThrownBy(() -> registry.optimizer(name, Map.of("lr", -1), ps))
+        assertThatThrownBy(() -> registry.create(Optimizer.POINT, name, Map.of("lr", -1), ps))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'lr'");
-        assertThatThrownBy(() -> registry.optimizer(name, Map.of("learning_rate", 0.1), ps))
+        assertThatThrownBy(() -> registry.create(Optimizer.POINT, name, Map.of("learning_rate", 0.1), ps))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'learning_rate'");
-        assertThatThrownBy(() -> registry.optimizer(name, Map.of("weight_decay", -0.1), ps))
+        assertThatThrownBy(() -> registry.create(Optimizer.POINT, name, Map.of("weight_decay", -0.1), ps))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'weight_decay'");
     }
 
     @Test
     void adamBetasMustBeBelowOne() {
-        assertThatThrownBy(() -> registry.optimizer("adam", Map.of("beta2", 1.0), List.of(param())))
+        assertThatThrownBy(() -> registry.create(Optimizer.POINT, "adam", Map.of("beta2", 1.0),
+                List.of(param())))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'beta2'");
     }
 
     @Test
     void nesterovNeedsMomentumAndNoDampening() {
-        assertThatThrownBy(() -> registry.optimizer("sgd", Map.of("nesterov", true), List.of(param())))
+        assertThatThrownBy(() -> registry.create(Optimizer.POINT, "sgd", Map.of("nesterov", true),
+                List.of(param())))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'nesterov'");
-        assertThatThrownBy(() -> registry.optimizer("sgd", Map.of("nesterov", "true", "momentum", 0.9,
+        assertThatThrownBy(() -> registry.create(Optimizer.POINT, "sgd", Map.of("nesterov", "true", "momentum", 0.9,
                 "dampening", 0.1), List.of(param()))).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("'nesterov'");
     }
 
     @Test
     void emptyParameterListIsRejected() {
-        assertThatThrownBy(() -> registry.optimizer("adam", Map.of(), List.of()))
+        assertThatThrownBy(() -> registry.create(Optimizer.POINT, "adam", Map.of(), List.of()))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("empty parameter list");
     }
 
@@ -75,8 +76,9 @@ class OptimizersTest {
     void float32AdamStaysFloatAndCloseToFloat64() {
         Tensor p32 = Tensor.of(INITIAL, 6).asParameter();
         Tensor p64 = Tensor.of(DType.FLOAT64, INITIAL, 6).asParameter();
-        Optimizer adam32 = registry.optimizer("adam", Map.of("lr", 0.01, "weight_decay", 0.1), List.of(p32));
-        Optimizer adam64 = registry.optimizer("adam", Map.of("lr", 0.01, "weight_decay", 0.1), List.of(p64));
+        Map<String, Object> knobs = Map.of("lr", 0.01, "weight_decay", 0.1);
+        Optimizer adam32 = registry.create(Optimizer.POINT, "adam", knobs, List.of(p32));
+        Optimizer adam64 = registry.create(Optimizer.POINT, "adam", knobs, List.of(p64));
         for (double[] g : OptimizerGoldenTest.grads()) {
             p32.backward(Tensor.of(g, 6));
             p64.backward(Tensor.of(DType.FLOAT64, g, 6));
@@ -101,7 +103,7 @@ class OptimizersTest {
         Tensor p = param();
         Map<String, Object> knobs = name.equals("sgd")
                 ? Map.of("momentum", 0.9, "nesterov", true, "weight_decay", 0.1) : Map.of("weight_decay", 0.1);
-        Optimizer optimizer = registry.optimizer(name, knobs, List.of(p));
+        Optimizer optimizer = registry.create(Optimizer.POINT, name, knobs, List.of(p));
         for (double[] g : OptimizerGoldenTest.grads()) {
             Tensor gradient = Tensor.of(DType.FLOAT64, g, 6);
             p.backward(gradient); // a leaf's grad is then this very storage
@@ -117,7 +119,7 @@ class OptimizersTest {
         Tensor trained = param();
         Tensor idle = param();
         Map<String, Object> knobs = name.equals("sgd") ? Map.of("momentum", 0.9) : Map.of();
-        Optimizer optimizer = registry.optimizer(name, knobs, List.of(trained, idle));
+        Optimizer optimizer = registry.create(Optimizer.POINT, name, knobs, List.of(trained, idle));
         trained.backward(Tensor.of(DType.FLOAT64, OptimizerGoldenTest.grads()[0], 6));
         optimizer.step();
         assertThat(idle.toDoubleArray()).containsExactly(INITIAL);
@@ -127,8 +129,7 @@ class OptimizersTest {
     }
 
     private Map<String, Object> defaults(String name) {
-        List<Knob> knobs = registry.optimizers().get(name).knobs();
-        return Settings.defaults(name, knobs).asMap();
+        return registry.resolve(Optimizer.POINT, name, Map.of()).asMap();
     }
 
     private static Tensor param() {
