@@ -9,6 +9,7 @@ import betalab.api.registry.Knob;
 import betalab.api.registry.Registry;
 import betalab.api.tensor.DType;
 import betalab.api.tensor.Tensor;
+import betalab.data.LossCalculator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
@@ -39,8 +40,6 @@ class LossCommandTest {
 
     @TempDir
     Path dir;
-
-
 
     /** One input line: the four log-probabilities, then any further "name": value text. */
     private static String pair(double pc, double pr, double rc, double rr, String more) {
@@ -136,9 +135,12 @@ class LossCommandTest {
         assertSigmoid(rows.get(2), 1, 2, 3);
     }
 
+    /**
+     * rewards/… as TRL computes them, with the one β of --beta; rewards_beta/… with each pair's own β.
+     * c = 0.5, −0.5, 0.75 and r = −0.5, 0, −2; the second pair has β = 0.5.
+     */
     @Test
     void summaryGivesTheMeanLossAndTrlRewardMetrics() throws IOException {
-        // βc = 0.05, −0.25, 0.075 and βr = −0.05, 0, −0.2 (the second pair has β = 0.5)
         Path in = file("pairs.jsonl", pair(-1, -2, -1.5, -1.5, ""), pair(-3, -2, -2.5, -2, "\"beta\": 0.5"),
                 pair(-0.25, -4, -1, -2, ""));
         CliRun r = loss(in, dir.resolve("result.jsonl"), "--loss", "sigmoid");
@@ -147,10 +149,32 @@ class LossCommandTest {
         assertThat(summary).doesNotContain("\n").startsWith("sigmoid on 3 pairs:");
         double meanLoss = (Math.log1p(Math.exp(-0.1)) + Math.log1p(Math.exp(0.25)) + Math.log1p(Math.exp(-0.275))) / 3;
         assertThat(metric(summary, "loss")).isCloseTo(meanLoss, within(1e-6));
-        assertThat(metric(summary, "rewards/chosen")).isCloseTo(-0.125 / 3, within(1e-7));
+        // β = 0.1 for all: βc = 0.05, −0.05, 0.075 and βr = −0.05, 0, −0.2.
+        assertThat(metric(summary, "rewards/chosen")).isCloseTo(0.075 / 3, within(1e-7));
         assertThat(metric(summary, "rewards/rejected")).isCloseTo(-0.25 / 3, within(1e-7));
         assertThat(metric(summary, "rewards/accuracies")).isCloseTo(2.0 / 3, within(1e-6));
-        assertThat(metric(summary, "rewards/margins")).isCloseTo(0.125 / 3, within(1e-7));
+        assertThat(metric(summary, "rewards/margins")).isCloseTo(0.325 / 3, within(1e-6));
+        // Each pair's β: βc = 0.05, −0.25, 0.075 and βr = −0.05, 0, −0.2.
+        assertThat(metric(summary, "rewards_beta/chosen")).isCloseTo(-0.125 / 3, within(1e-7));
+        assertThat(metric(summary, "rewards_beta/rejected")).isCloseTo(-0.25 / 3, within(1e-7));
+        assertThat(metric(summary, "rewards_beta/accuracies")).isCloseTo(2.0 / 3, within(1e-6));
+        assertThat(metric(summary, "rewards_beta/margins")).isCloseTo(0.125 / 3, within(1e-7));
+    }
+
+    /** --beta is the β of rewards/…: with --beta 2 they are 20 times those with the default 0.1. */
+    @Test
+    void theTrlRewardsUseTheBetaOption() throws IOException {
+        Path in = file("pairs.jsonl", pair(-1, -2, -1.5, -1.5, ""), pair(-3, -2, -2.5, -2, "\"beta\": 0.5"));
+        CliRun r = loss(in, dir.resolve("result.jsonl"), "--loss", "sigmoid", "--beta", "2");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        String summary = r.err().strip();
+        // c = 0.5, −0.5 and r = −0.5, 0: 2·mean(c) = 0, 2·mean(r) = −0.5, 2·mean(c − r) = 0.5.
+        assertThat(metric(summary, "rewards/chosen")).isCloseTo(0, within(1e-12));
+        assertThat(metric(summary, "rewards/rejected")).isCloseTo(-0.5, within(1e-7));
+        assertThat(metric(summary, "rewards/margins")).isCloseTo(0.5, within(1e-7));
+        // Own β 2 and 0.5: βc = 1, −0.25 and βr = −1, 0.
+        assertThat(metric(summary, "rewards_beta/chosen")).isCloseTo(0.375, within(1e-7));
+        assertThat(metric(summary, "rewards_beta/margins")).isCloseTo(0.875, within(1e-7));
     }
 
     private static double metric(String summary, String name) {
@@ -249,7 +273,7 @@ class LossCommandTest {
     Stream<DynamicTest> badKnobValuesAreRefusedNamingTheKnob() throws IOException {
         Path in = file("pairs.jsonl", pair(-1, -2, -1.5, -1.5, ""));
         Set<String> ownOptions = Set.of("epsilon", "gamma", "tau", "divergence", "alpha");
-        return REGISTRY.losses().entrySet().stream().flatMap(e -> e.getValue().knobs().stream()
+        return REGISTRY.providers(PreferenceLoss.POINT).entrySet().stream().flatMap(e -> e.getValue().knobs().stream()
                 .filter(k -> k.type() != Knob.Type.TEXT || !k.choices().isEmpty())
                 .map(k -> DynamicTest.dynamicTest(e.getKey() + " " + k.name(), () -> {
                     String bad = k.type() == Knob.Type.TEXT ? "no-such-choice" : "abc";
@@ -291,7 +315,7 @@ class LossCommandTest {
     void helpListsEveryLoss() {
         CliRun r = CliRun.of("loss", "--help");
         assertThat(r.exitCode()).isZero();
-        assertThat(r.out().replaceAll("\\s+", " ")).contains(String.join(", ", REGISTRY.losses().keySet()));
+        assertThat(r.out().replaceAll("\\s+", " ")).contains(String.join(", ", REGISTRY.providers(PreferenceLoss.POINT).keySet()));
     }
 
     @Test
@@ -341,7 +365,7 @@ class LossCommandTest {
      */
     @TestFactory
     Stream<DynamicTest> everyLossGivesWholeFileResults() throws IOException {
-        int n = LossCommand.CHUNK + 5;
+        int n = LossCalculator.CHUNK + 5;
         Random random = new Random(11);
         double[][] columns = new double[7][n];
         List<String> lines = new ArrayList<>();
@@ -357,7 +381,7 @@ class LossCommandTest {
         }
         Path in = file("pairs.jsonl", lines.toArray(String[]::new));
         Stream<Map.Entry<String, Map<String, String>>> cases = Stream.concat(
-                REGISTRY.losses().keySet().stream().map(name -> Map.entry(name, Map.of())),
+                REGISTRY.providers(PreferenceLoss.POINT).keySet().stream().map(name -> Map.entry(name, Map.of())),
                 Stream.of(Map.entry("weighted", Map.of("terms", "sigmoid, aot"))));
         return cases.map(c -> DynamicTest.dynamicTest(c.getKey() + " " + c.getValue(), () -> {
             String name = c.getKey();
@@ -366,7 +390,7 @@ class LossCommandTest {
             c.getValue().forEach((knob, value) -> args.addAll(List.of("--knob", knob + "=" + value)));
             CliRun r = loss(in, out, args.toArray(String[]::new));
             assertThat(r.exitCode()).as(r.err()).isZero();
-            double[][] expected = wholeBatch(REGISTRY.loss(name, c.getValue()), columns);
+            double[][] expected = wholeBatch(REGISTRY.create(PreferenceLoss.POINT, name, c.getValue(), null), columns);
             List<JsonNode> rows = results(out);
             assertThat(rows).hasSize(n);
             for (int i = 0; i < n; i++) {

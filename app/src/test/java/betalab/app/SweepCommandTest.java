@@ -16,7 +16,7 @@ class SweepCommandTest {
               steps: 8
               batch_size: 32
               eval_every: 4
-              environment: {prompts: 64, prompt_dim: 4, response_dim: 4, candidates: 4, label_noise: 0.2}
+              task: {name: bandit, prompts: 64, prompt_dim: 4, response_dim: 4, candidates: 4, label_noise: 0.2}
               loss: {name: sigmoid}
               beta: {name: fixed, beta: 0.5}
               optimizer: {name: adam, lr: 0.05}
@@ -63,23 +63,35 @@ class SweepCommandTest {
         assertThat(again.out()).contains("4 runs: 0 completed now, 4 already done, 0 failed");
     }
 
+    /** TR-DPO's hard update with no interval resolves, but its runs fail when they start. */
     @Test
     void aFailedRunMakesTheExitCodeOneAndIsListed() throws IOException {
-        Run r = sweep(TINY + "grid: {loss: [{name: sigmoid}, {name: robust, epsilon: 0.7}]}\n");
+        Run r = sweep(TINY + "grid: {reference_sync: [{mode: none}, {mode: hard}]}\n");
 
-        assertThat(r.exitCode()).isEqualTo(1);
+        assertThat(r.exitCode()).as(r.err()).isEqualTo(1);
         assertThat(r.out()).contains("8 runs: 4 completed now, 0 already done, 4 failed",
-                "failed dpo__loss=robust-0.7__seed=0: loss: loss 'robust': knob 'epsilon' must be ≥ 0 and < 0.5, got 0.7");
-        assertThat(r.err()).contains("FAILED dpo__loss=robust-0.7__seed=0");
+                "failed dpo__reference_sync=hard__seed=0: field 'reference_sync.every' must be ≥ 1 when mode is hard");
+        assertThat(r.err()).contains("FAILED dpo__reference_sync=hard__seed=0");
     }
 
     @Test
     void aBadConfigIsOneLineAndRunsNothing() throws IOException {
-        Run r = sweep(TINY + "grid: {environment.prompt: [8]}\n");
+        Run r = sweep(TINY + "grid: {task.prompt: [8]}\n");
 
         assertThat(r.exitCode()).isEqualTo(2);
         assertThat(r.err().strip()).startsWith("betalab sweep: error: run dpo__prompt=8__seed=0: field "
-                + "'environment.prompt': unknown field 'prompt'; known: candidates").doesNotContain("\n");
+                + "'task.prompt' is not a knob of task 'bandit'; known: prompts, prompt_dim").doesNotContain("\n");
+        assertThat(dir.resolve("out/runs")).doesNotExist();
+    }
+
+    /** A knob value out of range is a bad config too: caught before any run starts. */
+    @Test
+    void aBadKnobValueIsOneLineAndRunsNothing() throws IOException {
+        Run r = sweep(TINY + "grid: {loss: [{name: sigmoid}, {name: robust, epsilon: 0.7}]}\n");
+
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err().strip()).startsWith("betalab sweep: error: run dpo__loss=robust-0.7__seed=0: field "
+                + "'loss.epsilon' must be ").doesNotContain("\n");
         assertThat(dir.resolve("out/runs")).doesNotExist();
     }
 

@@ -184,7 +184,8 @@ public final class Settings {
         boolean ok = !Double.isNaN(v) && (k.minInclusive() ? v >= k.min() : v > k.min())
                 && (k.maxInclusive() ? v <= k.max() : v < k.max());
         if (!ok) {
-            throw new Invalid(owner(where), k.name(), "must be " + k.range() + ", got " + v);
+            boolean whole = k.type() != Knob.Type.REAL && v == Math.rint(v) && Math.abs(v) < 1e15;
+            throw new Invalid(owner(where), k.name(), "must be " + k.range() + ", got " + (whole ? (long) v : v));
         }
         return v;
     }

@@ -5,13 +5,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import betalab.api.nn.Module;
 import betalab.api.preference.BetaEstimator;
 import betalab.api.preference.PreferenceBatch;
+import betalab.api.preference.PromptHead;
 import betalab.api.registry.Extension;
 import betalab.api.registry.Extensions;
 import betalab.api.registry.Registry;
 import betalab.api.tensor.Tensor;
+import betalab.training.ConfigTree;
 import com.google.inject.AbstractModule;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** Swapping the Guice binding behind a name swaps what the same experiment trains. */
@@ -27,24 +30,31 @@ class BindingSwapTest {
         }
     }
 
-    /** Binds "softplus_mlp" to the scalar β in place of the MLP. */
+    /**
+     * Binds "softplus_mlp" to the scalar β in place of the MLP. It declares the MLP's hidden knob
+     * (and ignores it), as the seed config's default sets it.
+     */
     static final class ScalarBetaExtension extends AbstractModule implements Extension {
         @Override
         protected void configure() {
-            Extensions.betaEstimators(binder()).addBinding("softplus_mlp").toInstance(BetaEstimator.Provider.of(
-                    "a single learnable β", List.of(), (settings, context) -> new ScalarBeta()));
+            BetaEstimator.POINT.bind(binder(), "softplus_mlp", "a single learnable β", List.of(PromptHead.HIDDEN),
+                    (settings, context) -> new ScalarBeta());
         }
+    }
+
+    private static SeedResult run(Registry registry) {
+        return SeedExperiment.run(registry, SeedExperiment.SCHEMA.resolve(ConfigTree.of(Map.of("seed", 3), null),
+                registry), (e, l) -> { });
     }
 
     @Test
     void sameExperimentTrainsWhateverTheNameIsBoundTo() {
-        SeedConfig config = SeedConfig.defaults().withSeed(3);
-        SeedResult mlp = new SeedExperiment(Registry.discover()).run(config, (e, l) -> { });
+        SeedResult mlp = run(Registry.discover());
 
         List<Extension> swapped = new ArrayList<>(Extensions.discover());
         swapped.removeIf(e -> e.getClass().getSimpleName().equals("BetaSchemesExtension"));
         swapped.add(new ScalarBetaExtension());
-        SeedResult scalar = new SeedExperiment(Registry.of(swapped)).run(config, (e, l) -> { });
+        SeedResult scalar = run(Registry.of(swapped));
 
         assertThat(scalar.delta()).containsExactly(mlp.delta());
         assertThat(mlp.beta()).doesNotHaveDuplicates();

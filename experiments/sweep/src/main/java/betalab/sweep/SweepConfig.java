@@ -30,7 +30,7 @@ import java.util.stream.LongStream;
  *   dpo: {}
  *   learnable_beta: {beta: {name: policy_mlp}}
  * grid:                        # every combination of these fields' values
- *   environment.label_noise: [0.0, 0.2]
+ *   task.label_noise: [0.0, 0.2]
  * zip:                         # these fields varied together: the i-th values form one point
  *   optimizer.lr: [0.01, 0.003]
  *   steps: [100, 300]
@@ -40,7 +40,7 @@ import java.util.stream.LongStream;
  * seeds: 5                     # a count (seeds 0 … n−1) or a list; default: the base's seed
  * baseline: dpo                # paired comparisons: every method against this one (default: the first)
  * metrics: [eval/true_reward]  # headline metrics (default per kind); the first sorts the tables
- * x: environment.label_noise   # x axis of the metric-against-field plots (default: the first numeric grid field)
+ * x: task.label_noise   # x axis of the metric-against-field plots (default: the first numeric grid field)
  * </pre>
  *
  * An override names a field by its dotted path and replaces whatever is there, so a method's

@@ -34,11 +34,11 @@ class ReportTest {
                 methods:
                   dpo: {}
                   learnable_beta: {beta: {name: policy_mlp, hidden: [4]}}
-                  broken: {loss: {name: cdpo, epsilon: 0.9}}
+                  broken: %s
                 grid:
-                  environment.label_noise: [0.0, 0.3]
+                  task.label_noise: [0.0, 0.3]
                 seeds: 2
-                """);
+                """.formatted(SweepTest.BROKEN));
         Path out = dir.resolve("out");
 
         List<String> metrics = List.of("eval_true_reward", "eval_kl_ref", "eval_pref_accuracy", "eval_win_rate_vs_ref");
@@ -49,12 +49,12 @@ class ReportTest {
                     "plots/beta_vs_margin__" + panel + ".png"));
         }
         expected.add("plots/reward_vs_kl.png");
-        metrics.forEach(m -> expected.add("plots/" + m + "_vs_environment.label_noise.png"));
+        metrics.forEach(m -> expected.add("plots/" + m + "_vs_task.label_noise.png"));
         assertThat(written.plots()).containsExactlyInAnyOrderElementsOf(expected);
         written.plots().forEach(p -> assertValidPng(out.resolve(p)));
 
         assertThat(Files.readAllLines(out.resolve("results.csv"))).hasSize(1 + 12).first().asString()
-                .startsWith("id,status,method,environment.label_noise,seed,final/step,")
+                .startsWith("id,status,method,task.label_noise,seed,final/step,")
                 .contains(",final/eval/true_reward,", ",best/eval/true_reward,").endsWith(",error,dir");
         assertThat(Files.readString(out.resolve("aggregate.md")).lines()).hasSize(2 + 6);
         assertThat(Files.readString(out.resolve("paired.md")))

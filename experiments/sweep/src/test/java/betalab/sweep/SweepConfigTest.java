@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import betalab.api.registry.Registry;
-import betalab.training.TrainConfig;
+import betalab.seed.SeedExperiment;
+import betalab.training.Config;
+import betalab.training.PreferenceTraining;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,7 +21,7 @@ class SweepConfigTest {
     static final String BASE = """
             base:
               steps: 10
-              environment: {prompts: 64, prompt_dim: 4, response_dim: 4, candidates: 4}
+              task: {name: bandit, prompts: 64, prompt_dim: 4, response_dim: 4, candidates: 4}
               loss: {name: sigmoid}
               beta: {name: fixed, beta: 0.1}
               optimizer: {name: adam, lr: 0.01}
@@ -39,28 +41,28 @@ class SweepConfigTest {
                   dpo: {}
                   learnable_beta: {beta: {name: policy_mlp, hidden: [4]}}
                 grid:
-                  environment.label_noise: [0.0, 0.2]
+                  task.label_noise: [0.0, 0.2]
                   beta.beta_penalty: [0.0, 0.5]
                 seeds: 2
                 """);
         List<SweepRun> runs = c.runs();
 
         assertThat(runs).hasSize(2 * 2 * 2 * 2);
-        assertThat(c.columns()).containsExactly("method", "environment.label_noise", "beta.beta_penalty");
+        assertThat(c.columns()).containsExactly("method", "task.label_noise", "beta.beta_penalty");
         assertThat(runs.get(0).id()).isEqualTo("dpo__label_noise=0.0__beta_penalty=0.0__seed=0");
         assertThat(runs.get(15).id()).isEqualTo("learnable_beta__label_noise=0.2__beta_penalty=0.5__seed=1");
         assertThat(runs.get(15).cell()).isEqualTo("learnable_beta__label_noise=0.2__beta_penalty=0.5");
         assertThat(runs.get(15).fields()).containsExactly(Map.entry("method", "learnable_beta"),
-                Map.entry("environment.label_noise", "0.2"), Map.entry("beta.beta_penalty", "0.5"));
+                Map.entry("task.label_noise", "0.2"), Map.entry("beta.beta_penalty", "0.5"));
         // A method replaces its section whole; a dotted path then sets one knob in it.
         assertThat(runs.get(15).config().at("/beta").toString())
                 .isEqualTo("{\"name\":\"policy_mlp\",\"hidden\":[4],\"beta_penalty\":0.5}");
-        assertThat(runs.get(15).config().at("/environment/label_noise").asDouble()).isEqualTo(0.2);
-        assertThat(runs.get(15).config().at("/environment/prompts").asInt()).isEqualTo(64);
+        assertThat(runs.get(15).config().at("/task/label_noise").asDouble()).isEqualTo(0.2);
+        assertThat(runs.get(15).config().at("/task/prompts").asInt()).isEqualTo(64);
         assertThat(runs.get(15).config().get("seed").asLong()).isEqualTo(1);
         assertThat(runs.stream().map(SweepRun::id).distinct()).hasSize(16);
         assertThat(c.baseline()).isEqualTo("dpo");
-        assertThat(c.x()).isEqualTo("environment.label_noise");
+        assertThat(c.x()).isEqualTo("task.label_noise");
     }
 
     @Test
@@ -85,7 +87,7 @@ class SweepConfigTest {
     void zippedFieldsVaryTogether() throws IOException {
         SweepConfig c = read(BASE + """
                 grid:
-                  environment.label_noise: [0.0, 0.1]
+                  task.label_noise: [0.0, 0.1]
                 zip:
                   optimizer.lr: [0.01, 0.003, 0.001]
                   steps: [10, 20, 30]
@@ -109,7 +111,7 @@ class SweepConfigTest {
     void theBaseMayBeAPathBesideTheSweep() throws IOException {
         Files.writeString(dir.resolve("train.yaml"), BASE.replace("base:\n", "").replace("\n  ", "\n").strip() + "\n");
         SweepConfig c = read("base: train.yaml\nseeds: 1\n");
-        assertThat(c.runs().get(0).config().at("/environment/prompts").asInt()).isEqualTo(64);
+        assertThat(c.runs().get(0).config().at("/task/prompts").asInt()).isEqualTo(64);
     }
 
     @ParameterizedTest
@@ -132,32 +134,50 @@ class SweepConfigTest {
 
     @Test
     void aTrainConfigMistakeNamesTheRunAndTheField() throws IOException {
-        SweepConfig c = read(BASE + "grid: {environment.label_nois: [0.1]}\n");
+        SweepConfig c = read(BASE + "grid: {task.label_nois: [0.1]}\n");
         assertThatThrownBy(() -> new Sweep(Registry.discover(), c, dir.resolve("out")).run(1, SweepTest.SILENT))
-                .hasMessage("run label_nois=0.1__seed=0: field 'environment.label_nois': unknown field 'label_nois'; "
-                        + "known: candidates, eval_fraction, label_noise, pairs_per_prompt, prompt_dim, prompts, "
-                        + "response_dim, temperature");
+                .hasMessage("run label_nois=0.1__seed=0: field 'task.label_nois' is not a knob of task 'bandit'; "
+                        + "known: prompts, prompt_dim, response_dim, candidates, temperature, label_noise, "
+                        + "eval_fraction, pairs_per_prompt");
+        assertThat(dir.resolve("out")).doesNotExist();
+    }
+
+    /** A config that still says environment: names what took its place. */
+    @Test
+    void theOldEnvironmentSectionFailsWithTheHint() throws IOException {
+        SweepConfig c = read(BASE.replace("task: {name: bandit,", "environment: {"));
+        assertThatThrownBy(() -> new Sweep(Registry.discover(), c, dir.resolve("out")).run(1, SweepTest.SILENT))
+                .hasMessageStartingWith("run seed=0: field 'environment' is no longer read: ")
+                .hasMessageContaining("task: {name: bandit");
         assertThat(dir.resolve("out")).doesNotExist();
     }
 
     /** The shipped studies: 7 methods × 5 ε × 5 seeds and 20 seeds, every run's config valid. */
     @Test
     void theFlagshipStudiesExpandToValidRuns() {
-        Path examples = Path.of(System.getProperty("user.dir")).resolve("../examples");
+        Path examples = Path.of(System.getProperty("user.dir")).resolve("../../examples");
+        Registry registry = Registry.discover();
         SweepConfig compare = SweepConfig.read(examples.resolve("compare-noise.yaml"));
         List<SweepRun> runs = compare.runs();
         assertThat(runs).hasSize(175);
         assertThat(compare.methods()).containsExactly("dpo", "learnable_beta", "learnable_beta_reg", "cdpo", "robust",
                 "beta_dpo", "ipo");
-        TrainRunner train = new TrainRunner(Registry.discover());
+        Runner train = Runner.of(Kind.TRAIN, registry);
         for (SweepRun run : runs) {
-            TrainConfig config = train.resolve(run.config());
-            assertThat(config.environment().labelNoise()).isEqualTo(Double.parseDouble(
-                    run.fields().get("environment.label_noise")));
+            Config config = train.resolve(run.config());
+            assertThat(config.component("task").knobs().get("label_noise")).isEqualTo(Double.parseDouble(
+                    run.fields().get("task.label_noise")));
+            assertThat(config.get(PreferenceTraining.SEED)).isEqualTo(run.seed());
         }
         SweepConfig seeds = SweepConfig.read(examples.resolve("seed-sweep.yaml"));
         assertThat(seeds.kind()).isEqualTo(Kind.SEED);
         assertThat(seeds.runs()).hasSize(20);
+        Runner seed = Runner.of(Kind.SEED, registry);
+        for (SweepRun run : seeds.runs()) {
+            Config config = seed.resolve(run.config());
+            assertThat(config.component("beta").knobs().get("hidden")).isEqualTo(List.of(10));
+            assertThat(config.get(SeedExperiment.SEED)).isEqualTo(run.seed());
+        }
         SweepConfig quick = SweepConfig.read(examples.resolve("sweep-quick.yaml"));
         quick.runs().forEach(r -> train.resolve(r.config()));
     }

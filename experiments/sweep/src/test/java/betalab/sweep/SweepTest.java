@@ -1,9 +1,12 @@
 package betalab.sweep;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import betalab.api.registry.Registry;
+import betalab.training.ConfigTree;
+import betalab.training.PreferenceTraining;
 import betalab.training.RunFiles;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -13,6 +16,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,7 +31,7 @@ class SweepTest {
               steps: 12
               batch_size: 32
               eval_every: 4
-              environment: {prompts: 96, prompt_dim: 4, response_dim: 4, candidates: 4}
+              task: {name: bandit, prompts: 96, prompt_dim: 4, response_dim: 4, candidates: 4}
               loss: {name: sigmoid}
               beta: {name: fixed, beta: 0.5}
               optimizer: {name: adam, lr: 0.05}
@@ -70,14 +74,21 @@ class SweepTest {
         return RunFiles.JSON.readTree(sweepDir.resolve("runs").resolve(id).resolve("summary.json").toFile());
     }
 
+    /**
+     * A method whose config resolves but cannot be built (TR-DPO's hard update with no interval): it
+     * fails only when its runs start.
+     */
+    static final String BROKEN = "{reference_sync: {mode: hard}}";
+    static final String BROKEN_ERROR = "field 'reference_sync.every' must be ≥ 1 when mode is hard";
+
     @Test
     void aFailingRunIsRecordedAndTheOthersFinish() throws IOException {
         SweepConfig c = config(TINY + """
                 methods:
-                  broken: {loss: {name: cdpo, epsilon: 0.9}}
+                  broken: %s
                   dpo: {}
                 seeds: 2
-                """);
+                """.formatted(BROKEN));
         Path out = dir.resolve("out");
         Recorder recorder = new Recorder();
 
@@ -87,11 +98,34 @@ class SweepTest {
         assertThat(recorder.failed).containsExactlyInAnyOrder("broken__seed=0", "broken__seed=1");
         JsonNode broken = summary(out, "broken__seed=0");
         assertThat(broken.get("status").asText()).isEqualTo("failed");
-        assertThat(broken.get("error").asText()).isEqualTo("loss: loss 'cdpo': knob 'epsilon' must be ≥ 0 and ≤ 0.5, got 0.9");
+        assertThat(broken.get("error").asText()).isEqualTo(BROKEN_ERROR);
         assertThat(summary(out, "dpo__seed=1").get("status").asText()).isEqualTo("completed");
         // The run directory is the train command's: its resolved config replays it alone.
-        assertThat(out.resolve("runs/dpo__seed=1")).isDirectoryContaining("glob:**/config.json")
-                .isDirectoryContaining("glob:**/provenance.json").isDirectoryContaining("glob:**/metrics.jsonl");
+        Path run = out.resolve("runs/dpo__seed=1");
+        assertThat(run).isDirectoryContaining("glob:**/config.json")
+                .isDirectoryContaining("glob:**/provenance.json").isDirectoryContaining("glob:**/metrics.jsonl")
+                .isDirectoryContaining("glob:**/" + Sweep.REQUESTED);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> recorded = RunFiles.JSON.readValue(run.resolve("config.json").toFile(), Map.class);
+        PreferenceTraining.train(REGISTRY, PreferenceTraining.resolve(ConfigTree.of(recorded, null), REGISTRY),
+                dir.resolve("replayed"), Integer.MAX_VALUE, row -> { });
+        assertThat(Files.readAllLines(dir.resolve("replayed/metrics.jsonl")))
+                .isEqualTo(Files.readAllLines(run.resolve("metrics.jsonl")));
+    }
+
+    /** A knob value out of range fails the whole sweep before any run starts, naming the run and the field. */
+    @Test
+    void aBadKnobValueFailsTheSweepBeforeAnythingRuns() throws IOException {
+        SweepConfig c = config(TINY + """
+                methods:
+                  dpo: {}
+                  broken: {loss: {name: cdpo, epsilon: 0.9}}
+                """);
+
+        assertThatThrownBy(() -> new Sweep(REGISTRY, c, dir.resolve("out")).run(1, SILENT))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("run broken__seed=0: field 'loss.epsilon' must be ≥ 0 and ≤ 0.5, got 0.9");
+        assertThat(dir.resolve("out")).doesNotExist();
     }
 
     @Test
@@ -99,10 +133,10 @@ class SweepTest {
         SweepConfig c = config(TINY + """
                 methods:
                   dpo: {}
-                  broken: {loss: {name: robust, epsilon: 0.5}}
+                  broken: %s
                 grid:
-                  environment.label_noise: [0.0, 0.2]
-                """);
+                  task.label_noise: [0.0, 0.2]
+                """.formatted(BROKEN));
         Path out = dir.resolve("out");
         new Sweep(REGISTRY, c, out).run(2, SILENT);
         // As if the sweep had been killed while this run was going.
@@ -150,7 +184,9 @@ class SweepTest {
         assertThat(last.get("mean_beta_gap").asDouble()).isCloseTo(3.6286 - 0.4246, within(2e-4));
         assertThat(Files.readAllLines(out.resolve("runs/seed=42/pairs.csv"))).hasSize(21).first().isEqualTo("margin,beta");
         assertThat(Files.readAllLines(out.resolve("runs/seed=42/metrics.jsonl"))).hasSize(200);
-        assertThat(RunFiles.JSON.readTree(out.resolve("runs/seed=42/config.json").toFile()).get("beta_scheme").asText())
-                .isEqualTo("softplus_mlp");
+        JsonNode config = RunFiles.JSON.readTree(out.resolve("runs/seed=42/config.json").toFile());
+        assertThat(config.at("/beta/name").asText()).isEqualTo("softplus_mlp");
+        assertThat(config.at("/beta/hidden").toString()).isEqualTo("[10]");
+        assertThat(config.get("epochs").asInt()).isEqualTo(200);
     }
 }

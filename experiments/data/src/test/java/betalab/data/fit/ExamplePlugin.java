@@ -21,8 +21,8 @@ import java.util.stream.Stream;
  * the betalab API this test runs with: no Maven, no network.
  */
 final class ExamplePlugin {
-    /** The plugin's sources, from the experiments module's folder (where tests run). */
-    static final Path SOURCES = Path.of("../examples/plugin/src/main");
+    /** The plugin's sources, from the data module's folder (where tests run). */
+    static final Path SOURCES = Path.of("../../examples/plugin/src/main");
 
     private ExamplePlugin() {
     }
@@ -50,7 +50,7 @@ final class ExamplePlugin {
 
     /** Where the API and what it exposes (Guice, jakarta.inject) and requires (SLF4J) were loaded from. */
     private static String apiPath() {
-        return Stream.of(Extension.class, AbstractModule.class, jakarta.inject.Inject.class, org.slf4j.Logger.class)
+        return Stream.of(Extension.class, AbstractModule.class, jakarta.inject.Inject.class, slf4j())
                 .map(c -> {
                     try {
                         return Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
@@ -59,6 +59,15 @@ final class ExamplePlugin {
                     }
                 })
                 .collect(Collectors.joining(File.pathSeparator));
+    }
+
+    /** SLF4J's API, found by name: this module needs it on the plugin's path but does not read it. */
+    private static Class<?> slf4j() {
+        try {
+            return Class.forName("org.slf4j.Logger", false, Extension.class.getClassLoader());
+        } catch (ClassNotFoundException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static void run(String tool, List<String> args) {

@@ -6,22 +6,23 @@ import static org.assertj.core.api.Assertions.within;
 
 import betalab.api.preference.BetaEstimator;
 import betalab.api.preference.PreferenceBatch;
+import betalab.api.preference.PreferenceLoss;
 import betalab.api.registry.Extension;
 import betalab.api.registry.Extensions;
+import betalab.api.registry.Provider;
 import betalab.api.registry.Registry;
 import betalab.api.tensor.DType;
 import betalab.api.tensor.Tensor;
-import betalab.bandit.BanditConfig;
-import betalab.training.ConfigReader;
-import betalab.training.ComponentConfig;
+import betalab.training.Config;
+import betalab.training.ConfigTree;
+import betalab.training.PreferenceTraining;
 import betalab.training.RunDirectory;
-import betalab.training.TrainConfig;
-import betalab.training.Trainer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
@@ -30,7 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The example plugin, built from examples/plugin and loaded from its jar, does what the README says. */
 class ExamplePluginTest {
-    private static final double E = Math.E;
+    /** The shipped training config that names the plugin's β and loss, from the data module's folder. */
+    private static final Path PLUGIN_CONFIG = Path.of("../../examples/plugin/bandit-plugin-beta.yaml");
 
     @TempDir
     static Path dir;
@@ -51,9 +53,8 @@ class ExamplePluginTest {
     void aModularJarLoadsAsANamedModuleAndSaysWhereItsComponentsCameFrom() {
         Registry registry = registry(modularJar);
 
-        BetaEstimator.Provider beta = registry.betaEstimators().get("bounded_exp");
-        assertThat(beta).isNotNull();
-        assertThat(registry.losses()).containsKey("smooth_hinge").containsKey("sigmoid");
+        Provider<BetaEstimator, BetaEstimator.Context> beta = registry.provider(BetaEstimator.POINT, "bounded_tanh");
+        assertThat(registry.providers(PreferenceLoss.POINT)).containsKey("smooth_hinge").containsKey("sigmoid");
         assertThat(registry.extensions()).contains("org.example.betalab.ExampleExtension",
                 "betalab.loss.LossesExtension");
         // betalab's tests run as modules, as the launcher does, so the plugin gets a layer of its own.
@@ -66,26 +67,33 @@ class ExamplePluginTest {
     void aPlainJarLoadsThroughItsServicesFile() {
         Registry registry = registry(plainJar);
 
-        assertThat(registry.betaEstimators().get("bounded_exp").origin().getModule().isNamed()).isFalse();
-        assertThat(registry.losses().get("smooth_hinge").source()).isEqualTo(plainJar.toAbsolutePath().toString());
+        assertThat(registry.provider(BetaEstimator.POINT, "bounded_tanh").origin().getModule().isNamed()).isFalse();
+        assertThat(registry.provider(PreferenceLoss.POINT, "smooth_hinge").source())
+                .isEqualTo(plainJar.toAbsolutePath().toString());
     }
 
     @Test
     void trainsWithThePluginsBetaThroughAConfigThatNamesIt() throws IOException {
-        TrainConfig shipped = ConfigReader.read(Path.of("../examples/plugin/bandit-plugin-beta.yaml"));
-        assertThat(shipped.beta().name()).isEqualTo("bounded_exp");
-        assertThat(shipped.loss().name()).isEqualTo("smooth_hinge");
+        Registry registry = registry(modularJar);
+        Map<String, Object> shipped = ConfigTree.read(PLUGIN_CONFIG).root();
+        Config resolved = PreferenceTraining.resolve(ConfigTree.of(shipped, null), registry);
+        assertThat(resolved.component("beta").name()).isEqualTo("bounded_tanh");
+        assertThat(resolved.component("loss").name()).isEqualTo("smooth_hinge");
         // The shipped run, shrunk to a few steps on a small bandit.
-        TrainConfig config = new TrainConfig(shipped.seed(), shipped.rng(), 12, 64, 6, 6, 0,
-                new BanditConfig(256, 6, 6, 5, 1.0, 0.2, 0.25, 1), shipped.policy(), shipped.referenceSync(),
-                shipped.loss(), shipped.beta(), shipped.optimizer());
+        Map<String, Object> small = new LinkedHashMap<>(shipped);
+        small.putAll(Map.of("steps", 12, "batch_size", 64, "eval_every", 6));
+        small.put("task", Map.of("name", "bandit", "prompts", 256, "prompt_dim", 6, "response_dim", 6,
+                "candidates", 5, "label_noise", 0.2, "eval_fraction", 0.25));
+        Config config = PreferenceTraining.resolve(ConfigTree.of(small, null), registry);
 
-        RunDirectory.Summary summary = new Trainer(registry(modularJar)).train(config, dir.resolve("train"));
+        RunDirectory.Summary summary = PreferenceTraining.train(registry, config, dir.resolve("train"),
+                Integer.MAX_VALUE, row -> { });
 
         assertThat(summary.status()).isEqualTo("completed");
-        double beta0 = ((Number) shipped.beta().knobs().get("beta0")).doubleValue();
-        assertThat((double) summary.last().get("beta/max")).isLessThanOrEqualTo(beta0 * E * (1 + 1e-6));
-        assertThat((double) summary.last().get("beta/min")).isGreaterThanOrEqualTo(beta0 / E * (1 - 1e-6));
+        // bounded_tanh keeps β within (0, 2β₀), and β varies with the prompt.
+        double beta0 = (double) resolved.component("beta").knobs().get("beta0");
+        assertThat((double) summary.last().get("beta/max")).isLessThan(2 * beta0);
+        assertThat((double) summary.last().get("beta/min")).isPositive();
         assertThat((double) summary.last().get("beta/std")).isPositive();
         JsonNode provenance = new ObjectMapper().readTree(dir.resolve("train/provenance.json").toFile());
         assertThat(provenance.get("extensions").toString()).contains("org.example.betalab.ExampleExtension");
@@ -93,16 +101,19 @@ class ExamplePluginTest {
 
     @Test
     void fitsThePluginsBetaOfflineWithThePluginsLoss() throws IOException {
-        FitConfig sample = FitConfigReader.read(BetaFitterTest.SAMPLE_CONFIG);
-        FitConfig config = new FitConfig(sample.data(), 1, "torch", 3, 32, 5, 1000, 0.2, 0,
-                new ComponentConfig("bounded_exp", Map.of("beta0", 0.5)), new ComponentConfig("smooth_hinge",
-                Map.of("tau", 0.5)), sample.optimizer());
+        Registry registry = registry(plainJar);
+        Map<String, Object> sample = new LinkedHashMap<>(ConfigTree.read(BetaFitterTest.SAMPLE_CONFIG).root());
+        sample.putAll(Map.of("seed", 1, "epochs", 3, "log_every", 5, "shuffle_buffer", 1000));
+        sample.put("beta", Map.of("name", "bounded_tanh", "beta0", 0.5));
+        sample.put("loss", Map.of("name", "smooth_hinge", "tau", 0.5));
+        Config config = BetaFitter.resolve(ConfigTree.of(sample, null), registry,
+                BetaFitterTest.SAMPLE_CONFIG.toAbsolutePath().getParent());
 
-        RunDirectory.Summary summary = new BetaFitter(registry(plainJar)).fit(config, dir.resolve("fit"));
+        RunDirectory.Summary summary = BetaFitter.fit(registry, config, dir.resolve("fit"), row -> { });
 
         assertThat(summary.status()).isEqualTo("completed");
-        assertThat((double) summary.last().get("eval/beta/max")).isLessThanOrEqualTo(0.5 * E * (1 + 1e-6));
-        assertThat(Files.readString(dir.resolve("fit/config.json"))).contains("bounded_exp", "smooth_hinge");
+        assertThat((double) summary.last().get("eval/beta/max")).isLessThan(2 * 0.5);
+        assertThat(Files.readString(dir.resolve("fit/config.json"))).contains("bounded_tanh", "smooth_hinge");
     }
 
     @Test
@@ -113,10 +124,10 @@ class ExamplePluginTest {
         PreferenceBatch batch = PreferenceBatch.ofMargins(margin, null);
         Tensor beta = Tensor.full(DType.FLOAT64, 0.5, h.length);
 
-        double[] dpo = registry.loss("sigmoid", Map.of()).perPair(batch, beta).toDoubleArray();
-        double[] smooth = registry.loss("smooth_hinge", Map.of("tau", 1, "margin", 0)).perPair(batch, beta)
+        double[] dpo = loss(registry, "sigmoid", Map.of()).perPair(batch, beta).toDoubleArray();
+        double[] smooth = loss(registry, "smooth_hinge", Map.of("tau", 1, "margin", 0)).perPair(batch, beta)
                 .toDoubleArray();
-        double[] sharp = registry.loss("smooth_hinge", Map.of("tau", 1e-4)).perPair(batch, beta).toDoubleArray();
+        double[] sharp = loss(registry, "smooth_hinge", Map.of("tau", 1e-4)).perPair(batch, beta).toDoubleArray();
 
         for (int i = 0; i < h.length; i++) {
             assertThat(smooth[i]).isCloseTo(dpo[i], within(1e-12));
@@ -124,11 +135,15 @@ class ExamplePluginTest {
         }
     }
 
+    private static PreferenceLoss loss(Registry registry, String name, Map<String, ?> knobs) {
+        return registry.create(PreferenceLoss.POINT, name, knobs, null);
+    }
+
     @Test
     void aNameBoundTwiceFailsOnOneLineNamingBothProviders() {
         assertThatThrownBy(() -> Extensions.discover(List.of(modularJar, plainJar)))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageStartingWith("duplicate loss 'smooth_hinge': provided by org.example.betalab.")
+                .hasMessageStartingWith("duplicate beta 'bounded_tanh': provided by org.example.betalab.")
                 .hasMessageContaining(modularJar.toAbsolutePath().toString())
                 .hasMessageContaining(plainJar.toAbsolutePath().toString())
                 .hasMessageNotContaining("\n");
