@@ -77,6 +77,27 @@ class ExactEvaluationTest {
         assertThat(m.get("eval/pref_accuracy")).isEqualTo(0.5);
     }
 
+    @Test
+    void prefAccuracyCountsTheHeldOutPairsWhoseImplicitRewardMarginIsRight() {
+        double[] policy = logProbs(11).toDoubleArray();
+        double[] reference = logProbs(12).toDoubleArray();
+        var pairs = env.drawPairs(prompts, reference, 0, new TorchRng(3));
+        int k = config.candidates();
+        double right = 0;
+        for (int i = 0; i < pairs.size(); i++) {
+            int row = pairs.prompts()[i][0] - prompts[0];
+            int c = row * k + pairs.chosen()[i][0];
+            int r = row * k + pairs.rejected()[i][0];
+            // The implicit reward log π − log π_ref of the chosen candidate against the rejected one.
+            right += policy[c] - reference[c] > policy[r] - reference[r] ? 1 : 0;
+        }
+        double accuracy = ExactEvaluation.evaluate(env, prompts, policy, reference, pairs).get("eval/pref_accuracy");
+        assertThat(pairs.size()).isEqualTo(prompts.length * 2);
+        assertThat(accuracy).isEqualTo(right / pairs.size());
+        // Neither all, none nor half right: a reversed margin would give another value.
+        assertThat(accuracy).isStrictlyBetween(0.0, 1.0).isNotEqualTo(0.5);
+    }
+
     private static int draw(double[] logps, int row, int k, double u) {
         double cumulative = 0;
         for (int c = 0; c < k; c++) {

@@ -20,6 +20,11 @@ public final class MetricsLogger implements TrainingListener {
         this.every = every;
     }
 
+    /** Whether steps were measured since the last row: they are not yet in any row, nor in a checkpoint. */
+    public boolean pending() {
+        return count > 0;
+    }
+
     @Override
     public void afterForward(Progress progress, StepResult result) {
         current = result;

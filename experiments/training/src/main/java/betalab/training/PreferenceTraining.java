@@ -359,10 +359,11 @@ public final class PreferenceTraining implements Trainable<int[]> {
                 }
             }
         };
-        return List.of(new NonFiniteCheck(), new GradientClipping(config.get(GRAD_CLIP)),
-                new MetricsLogger(config.get(LOG_EVERY)), new Evaluation(config.get(EVAL_EVERY), true, this::evaluate),
-                referenceSync(), run.bestBy(evaluator.headline(), evaluator.higherIsBetter()), pairsFile(run),
-                new Checkpoints(config.get(CHECKPOINT_EVERY), run, saved), report);
+        MetricsLogger logger = new MetricsLogger(config.get(LOG_EVERY));
+        return List.of(new NonFiniteCheck(), new GradientClipping(config.get(GRAD_CLIP)), logger,
+                new Evaluation(config.get(EVAL_EVERY), true, this::evaluate), referenceSync(),
+                run.bestBy(evaluator.headline(), evaluator.higherIsBetter()), pairsFile(run),
+                new Checkpoints(config.get(CHECKPOINT_EVERY), run, saved, logger), report);
     }
 
     /**

@@ -116,6 +116,9 @@ public final class RunDirectory implements TrainingListener {
     public RunDirectory bestBy(String metric, boolean higher) {
         this.headline = metric;
         this.higherIsBetter = higher;
+        // Rows recorded before the metric was named (a resumed run's, read back first) count too.
+        forget();
+        forEachRow(this::remember);
         return this;
     }
 
@@ -150,7 +153,8 @@ public final class RunDirectory implements TrainingListener {
         int upTo = step;
         List<Map<String, Object>> kept = new ArrayList<>();
         forEachRow(row -> {
-            if (((Number) row.get("step")).intValue() <= upTo) {
+            // Without a checkpoint the run starts over, its step-0 row included.
+            if (upTo > 0 && ((Number) row.get("step")).intValue() <= upTo) {
                 kept.add(row);
             }
         });
@@ -160,6 +164,7 @@ public final class RunDirectory implements TrainingListener {
                 out.write('\n');
             }
         });
+        forget();
         kept.forEach(this::remember);
         return step;
     }
@@ -231,6 +236,12 @@ public final class RunDirectory implements TrainingListener {
     /** Writes {@code name} in the run directory as JSON. */
     public void writeJson(String name, Object value) {
         RunFiles.writeJson(path.resolve(name), value);
+    }
+
+    private void forget() {
+        last = Map.of();
+        lastEval = Map.of();
+        bestEval = Map.of();
     }
 
     private void remember(Map<String, Object> row) {

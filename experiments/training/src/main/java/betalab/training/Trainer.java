@@ -66,9 +66,10 @@ public final class Trainer<B> {
                 }
             }
         } catch (RuntimeException e) {
+            // String.valueOf: an exception may have no message.
             RuntimeException reported = e instanceof IllegalStateException && progress.step() > 0
-                    && !e.getMessage().startsWith("step ") ? new IllegalStateException("step " + progress.step()
-                    + ": " + e.getMessage(), e) : e;
+                    && !String.valueOf(e.getMessage()).startsWith("step ")
+                    ? new IllegalStateException("step " + progress.step() + ": " + e.getMessage(), e) : e;
             listeners.forEach(l -> l.onEnd(progress, "failed", reported));
             throw reported;
         }

@@ -2,159 +2,163 @@ package betalab.training;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.within;
 
-import betalab.api.preference.BetaEstimator;
-import betalab.api.preference.PreferenceBatch;
-import betalab.api.registry.Extension;
-import betalab.api.registry.Extensions;
-import betalab.api.registry.Registry;
-import betalab.api.tensor.NonFiniteValueException;
-import betalab.api.tensor.Tensor;
-import betalab.bandit.BanditConfig;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.google.inject.AbstractModule;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
 
+/** The one training loop: the order listeners hear it in, stopping, failing, and training nothing. */
 class TrainerTest {
-    private static final Registry REGISTRY = Registry.discover();
 
-    static TrainConfig config(int steps, ComponentConfig beta, double noise) {
-        return new TrainConfig(3, "torch", steps, 64, 10, 10, 0, new BanditConfig(256, 6, 6, 5, 1.0, noise, 0.25, 1),
-                ComponentConfig.of("log_linear"), ReferenceSync.none(), ComponentConfig.of("sigmoid"), beta,
-                new ComponentConfig("adam", Map.of("lr", 0.05)));
-    }
+    /** Writes down what it hears, and the state of w at each event. */
+    static final class Recorder implements TrainingListener {
+        final String name;
+        final List<String> events;
+        final ToyTraining toy;
 
-    static final ComponentConfig FIXED = new ComponentConfig("fixed", Map.of("beta", 0.5));
+        Recorder(String name, List<String> events, ToyTraining toy) {
+            this.name = name;
+            this.events = events;
+            this.toy = toy;
+        }
 
-    @Test
-    void dpoOnCleanLabelsRaisesTheTrueRewardAboveTheReferences(@TempDir Path dir) throws Exception {
-        RunDirectory.Summary summary = new Trainer(REGISTRY).train(config(60, FIXED, 0.0), dir);
-
-        List<JsonNode> rows = rows(dir);
-        double start = rows.get(0).get("eval/true_reward").asDouble();
-        assertThat(rows.get(0).get("eval/kl_ref").asDouble()).isZero();
-        assertThat(rows.get(0).get("eval/win_rate_vs_ref").asDouble()).isCloseTo(0.5, within(1e-6));
-        assertThat(summary.status()).isEqualTo("completed");
-        assertThat((double) summary.last().get("eval/true_reward")).isGreaterThan(start + 0.1);
-        assertThat((double) summary.last().get("eval/win_rate_vs_ref")).isGreaterThan(0.55);
-        assertThat((double) summary.last().get("eval/kl_ref")).isPositive();
-        assertThat(rows).hasSize(61);
-        assertThat(rows.get(1).fieldNames()).toIterable().contains("loss", "rewards/chosen", "rewards/rejected",
-                "rewards/accuracies", "rewards/margins", "logps/chosen", "logps/rejected", "beta/mean", "beta/std",
-                "beta/min", "beta/max");
-        assertThat(Files.readAllLines(dir.resolve(RunDirectory.METRICS_CSV))).hasSize(62);
-        List<String> pairs = Files.readAllLines(dir.resolve(RunDirectory.PAIRS));
-        assertThat(pairs.get(0)).isEqualTo("margin,beta,flipped");
-        assertThat(pairs).hasSize(1 + 192).allMatch(line -> line.split(",").length == 3);
-        JsonNode provenance = new ObjectMapper().readTree(dir.resolve(RunDirectory.PROVENANCE).toFile());
-        assertThat(provenance.get("extensions").toString()).contains("LossesExtension", "PoliciesExtension");
-        assertThat(provenance.has("started") && provenance.has("ended") && provenance.has("git_commit")).isTrue();
-        assertThat(ConfigReader.read(dir.resolve(RunDirectory.CONFIG))).isEqualTo(config(60, FIXED, 0.0));
-    }
-
-    static List<ComponentConfig> statefulSchemes() {
-        return List.of(new ComponentConfig("policy_mlp", Map.of("hidden", List.of(4))),
-                new ComponentConfig("beta_dpo_instance", Map.of("filter", true)));
-    }
-
-    /** Every piece of state must survive: policy, reference, β network or statistics, Adam, generator. */
-    @ParameterizedTest
-    @MethodSource("statefulSchemes")
-    void resumingAnInterruptedRunEndsWithTheSameMetrics(ComponentConfig scheme, @TempDir Path dir) throws Exception {
-        TrainConfig config = config(35, scheme, 0.2);
-        new Trainer(REGISTRY).train(config, dir.resolve("straight"));
-
-        RunDirectory.Summary stopped = new Trainer(REGISTRY).train(config, dir.resolve("resumed"), 23);
-        assertThat(stopped.status()).isEqualTo("interrupted");
-        RunDirectory.Summary resumed = new Trainer(REGISTRY).resume(dir.resolve("resumed"));
-
-        assertThat(resumed.status()).isEqualTo("completed");
-        List<JsonNode> straight = rows(dir.resolve("straight"));
-        assertThat(rows(dir.resolve("resumed"))).isEqualTo(straight);
-        assertThat(straight.get(straight.size() - 1).has("eval/beta_flipped")).isTrue();
-    }
-
-    @Test
-    void aNonFiniteBetaStopsTheRunNamingStepAndQuantity(@TempDir Path dir) throws Exception {
-        List<com.google.inject.Module> modules = new ArrayList<>(Extensions.discover());
-        modules.add(new PoisonedBetaExtension());
-        Trainer trainer = new Trainer(Registry.of(modules));
-
-        assertThatThrownBy(() -> trainer.train(config(20, ComponentConfig.of("poisoned"), 0.0), dir))
-                .isInstanceOf(NonFiniteValueException.class).hasMessage("non-finite beta at step 4");
-        JsonNode summary = new ObjectMapper().readTree(dir.resolve(RunDirectory.SUMMARY).toFile());
-        assertThat(summary.get("status").asText()).isEqualTo("failed");
-        assertThat(summary.get("error").asText()).isEqualTo("non-finite beta at step 4");
-    }
-
-    @Test
-    void trDpoSyncKeepsTheReferenceCloseToThePolicy(@TempDir Path dir) throws Exception {
-        TrainConfig frozen = config(30, FIXED, 0.0);
-        TrainConfig hard = withSync(frozen, new ReferenceSync("hard", 1, 1.0));
-        TrainConfig softFull = withSync(frozen, new ReferenceSync("soft", 1, 1.0));
-        double klFrozen = klAtEnd(new Trainer(REGISTRY).train(frozen, dir.resolve("frozen")));
-        double klHard = klAtEnd(new Trainer(REGISTRY).train(hard, dir.resolve("hard")));
-        new Trainer(REGISTRY).train(softFull, dir.resolve("soft"));
-
-        assertThat(klHard).isLessThan(klFrozen / 5);
-        // A soft update with α = 1 is a hard one.
-        assertThat(rows(dir.resolve("soft"))).isEqualTo(rows(dir.resolve("hard")));
-    }
-
-    private static TrainConfig withSync(TrainConfig c, ReferenceSync sync) {
-        return new TrainConfig(c.seed(), c.rng(), c.steps(), c.batchSize(), c.evalEvery(), c.checkpointEvery(),
-                c.gradClip(), c.environment(), c.policy(), sync, c.loss(), c.beta(), c.optimizer());
-    }
-
-    private static double klAtEnd(RunDirectory.Summary summary) {
-        return (double) summary.last().get("eval/kl_ref");
-    }
-
-    @Test
-    void aDirectoryHoldingARunIsNotOverwritten(@TempDir Path dir) {
-        new Trainer(REGISTRY).train(config(2, FIXED, 0.0), dir);
-        assertThatThrownBy(() -> new Trainer(REGISTRY).train(config(2, FIXED, 0.0), dir))
-                .hasMessageContaining("already holds a run");
-    }
-
-    /** β = 1 for three steps, then NaN. */
-    static final class PoisonedBetaExtension extends AbstractModule implements Extension {
         @Override
-        protected void configure() {
-            Extensions.betaEstimators(binder()).addBinding("poisoned").toInstance(BetaEstimator.Provider.of(
-                    "NaN from the fourth training step", List.of(), (settings, context) -> new BetaEstimator() {
-                        private int calls;
+        public void onStart(Progress progress) {
+            events.add(name + " start " + progress.step());
+        }
 
-                        @Override
-                        public Tensor beta(PreferenceBatch batch) {
-                            return batch.policyChosen().detach().zerosLike().add(1.0);
-                        }
+        @Override
+        public void afterForward(Progress progress, StepResult result) {
+            events.add(name + " forward " + progress.step() + " loss " + result.loss().item());
+        }
 
-                        @Override
-                        public Estimate train(PreferenceBatch batch) {
-                            Tensor one = beta(batch);
-                            return new Estimate(++calls >= 4 ? one.mul(Double.NaN) : one, null, null);
-                        }
-                    }));
+        @Override
+        public void afterBackward(Progress progress) {
+            events.add(name + " backward " + progress.step() + " w " + toy.w.item() + " grad " + toy.w.grad().item());
+        }
+
+        @Override
+        public void onStepEnd(Progress progress) {
+            events.add(name + " end " + progress.step() + " epoch " + progress.epoch()
+                    + (toy.w == null ? "" : " w " + toy.w.item()));
+        }
+
+        @Override
+        public void onEnd(Progress progress, String status, RuntimeException error) {
+            events.add(name + " " + status + " " + progress.step() + (error == null ? "" : " " + error.getMessage()));
         }
     }
 
-    static List<JsonNode> rows(Path dir) throws Exception {
-        ObjectMapper json = new ObjectMapper();
-        List<JsonNode> rows = new ArrayList<>();
-        for (String line : Files.readAllLines(dir.resolve(RunDirectory.METRICS_JSONL))) {
-            rows.add(json.readTree(line));
-        }
-        return rows;
+    @Test
+    void listenersHearEveryEventInOrderAroundTheUpdate() {
+        ToyTraining toy = new ToyTraining(true, 2);
+        List<String> events = new ArrayList<>();
+        Trainer<int[]> trainer = new Trainer<>(toy, ToyTraining.sgd(toy.parameters(), 0.25), 3,
+                List.of(new Recorder("a", events, toy), new Recorder("b", events, toy)));
+
+        assertThat(trainer.run(0)).isEqualTo("completed");
+
+        // Step 1: target 10, loss (0.5 − 10)² = 90.25, gradient 2(0.5 − 10) = −19, w ← 0.5 + 0.25·19 = 5.25.
+        // Step 2: target 11, loss 5.75² = 33.0625, gradient −11.5, w ← 8.125.
+        // Step 3 opens epoch 2: target 20, loss 11.875², gradient −23.75, w ← 14.0625.
+        assertThat(events).containsExactly(
+                "a start 0", "b start 0",
+                "a end 0 epoch 0 w 0.5", "b end 0 epoch 0 w 0.5",
+                "a forward 1 loss 90.25", "b forward 1 loss 90.25",
+                "a backward 1 w 0.5 grad -19.0", "b backward 1 w 0.5 grad -19.0",
+                "a end 1 epoch 1 w 5.25", "b end 1 epoch 1 w 5.25",
+                "a forward 2 loss 33.0625", "b forward 2 loss 33.0625",
+                "a backward 2 w 5.25 grad -11.5", "b backward 2 w 5.25 grad -11.5",
+                "a end 2 epoch 1 w 8.125", "b end 2 epoch 1 w 8.125",
+                "a forward 3 loss 141.015625", "b forward 3 loss 141.015625",
+                "a backward 3 w 8.125 grad -23.75", "b backward 3 w 8.125 grad -23.75",
+                "a end 3 epoch 2 w 14.0625", "b end 3 epoch 2 w 14.0625",
+                "a completed 3", "b completed 3");
+        assertThat(toy.batchesServed).containsExactly("1:0", "1:1", "2:0");
+    }
+
+    @Test
+    void stopAfterInterruptsAndARunFromThereContinuesMidEpoch() {
+        ToyTraining toy = new ToyTraining(true, 3);
+        List<String> events = new ArrayList<>();
+        List<TrainingListener> listeners = List.of(new Recorder("a", events, toy));
+        assertThat(new Trainer<>(toy, ToyTraining.sgd(toy.parameters(), 0.125), 5, listeners).run(0, 2))
+                .isEqualTo("interrupted");
+        assertThat(events).last().isEqualTo("a interrupted 2");
+        assertThat(toy.batchesServed).containsExactly("1:0", "1:1");
+
+        events.clear();
+        assertThat(new Trainer<>(toy, ToyTraining.sgd(toy.parameters(), 0.125), 5, listeners).run(2))
+                .isEqualTo("completed");
+        // No step-0 event for a run that continues; epoch 1 resumes at its third batch.
+        assertThat(events).first().isEqualTo("a start 2");
+        assertThat(events).filteredOn(e -> e.startsWith("a end")).extracting(e -> e.substring(0, 13))
+                .containsExactly("a end 3 epoch", "a end 4 epoch", "a end 5 epoch");
+        assertThat(toy.batchesServed).containsExactly("1:0", "1:1", "1:2", "2:0", "2:1");
+        assertThat(events).last().isEqualTo("a completed 5");
+    }
+
+    @Test
+    void aTrainableWithoutParametersRunsWithoutAnOptimizer() {
+        ToyTraining toy = new ToyTraining(false, 2);
+        List<String> events = new ArrayList<>();
+        List<Map<String, Object>> rows = new ArrayList<>();
+        TrainingListener rowsOf = new TrainingListener() {
+            @Override
+            public void onStepEnd(Progress progress) {
+                assertThat(progress.optimizer()).isNull();
+                rows.add(progress.row());
+            }
+        };
+        Trainer<int[]> trainer = new Trainer<>(toy, null, 2, List.of(new Recorder("a", events, toy),
+                new MetricsLogger(1), rowsOf));
+        assertThat(trainer.run(0)).isEqualTo("completed");
+        assertThat(events).noneMatch(e -> e.contains("backward"));
+        assertThat(rows.get(1)).containsEntry("loss", 100.0).doesNotContainKeys("grad_norm", "learning_rate");
+        assertThat(rows.get(2)).containsEntry("loss", 121.0);
+        // An optimizer given for no parameters is not used; parameters without one are refused.
+        ToyTraining none = new ToyTraining(false, 2);
+        new Trainer<>(none, ToyTraining.sgd(Map.of(), 1), 1, List.of(rowsOf)).run(0);
+        ToyTraining some = new ToyTraining(true, 2);
+        assertThatThrownBy(() -> new Trainer<>(some, null, 1, List.of())).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("an optimizer is needed for the parameters [w]");
+    }
+
+    @Test
+    void aFailureIsReportedToTheListenersWithItsStepThenThrown() {
+        ToyTraining toy = new ToyTraining(true, 2);
+        toy.failAt = 2;
+        List<String> events = new ArrayList<>();
+        Trainer<int[]> trainer = new Trainer<>(toy, ToyTraining.sgd(toy.parameters(), 0.25), 4,
+                List.of(new Recorder("a", events, toy)));
+        assertThatThrownBy(() -> trainer.run(0)).isInstanceOf(IllegalStateException.class).hasMessage("step 2: boom");
+        assertThat(events).last().isEqualTo("a failed 2 step 2: boom");
+        assertThat(events).noneMatch(e -> e.startsWith("a end 2"));
+    }
+
+    @Test
+    void aFailureWithoutAMessageIsStillReportedAndThrown() {
+        ToyTraining toy = new ToyTraining(true, 2);
+        toy.failAt = 2;
+        toy.failure = null;
+        List<String> events = new ArrayList<>();
+        Trainer<int[]> trainer = new Trainer<>(toy, ToyTraining.sgd(toy.parameters(), 0.25), 4,
+                List.of(new Recorder("a", events, toy)));
+        assertThatThrownBy(() -> trainer.run(0)).isInstanceOf(IllegalStateException.class).hasMessage("step 2: null");
+        assertThat(events).last().isEqualTo("a failed 2 step 2: null");
+    }
+
+    @Test
+    void anEpochWithoutBatchesIsAnError() {
+        ToyTraining empty = new ToyTraining(false, 2) {
+            @Override
+            public void batches(int epoch, int skip, java.util.function.Predicate<int[]> step) {
+            }
+        };
+        List<String> events = new ArrayList<>();
+        assertThatThrownBy(() -> new Trainer<>(empty, null, 2, List.of(new Recorder("a", events, empty))).run(0))
+                .hasMessage("epoch 1 gave no batch at position 0");
+        assertThat(events).last().asString().startsWith("a failed 0");
     }
 }
