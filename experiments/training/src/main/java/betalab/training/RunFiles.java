@@ -24,6 +24,26 @@ public final class RunFiles {
     private RunFiles() {
     }
 
+    /**
+     * Why an I/O operation failed, in words ("Permission denied", "No space left on device"), not
+     * only the path the exception names.
+     */
+    public static String reason(IOException e) {
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return "Permission denied";
+        }
+        if (e instanceof java.nio.file.NoSuchFileException) {
+            return "no such file or directory";
+        }
+        if (e instanceof java.nio.file.FileAlreadyExistsException) {
+            return "already exists";
+        }
+        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+            return f.getReason();
+        }
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+
     public static void writeJson(Path target, Object value) {
         write(target, out -> JSON.writeValue(out, value));
     }
@@ -54,7 +74,7 @@ public final class RunFiles {
                 Files.deleteIfExists(tmp);
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + target + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot write " + target + ": " + reason(e), e);
         }
     }
 }
