@@ -15,6 +15,7 @@ import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** {@code betalab train}: a policy trained by a preference loss on a task (the synthetic bandit by default). */
@@ -44,12 +45,15 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--out", description = "run directory for a new run (default: runs/<config name>-<time>)")
     private Path out;
 
-    @Option(names = "--backend", description = "tensor backend by name (default: the highest-priority one)")
+    @Option(names = "--backend", description = "tensor backend by name (default: the highest-priority one; "
+            + "a resumed run keeps its own)")
     private String backend;
 
     @Override
     public Integer call() {
-        if (backend != null) {
+        if (source.resume != null) {
+            restoreSetUp(source.resume);
+        } else if (backend != null) {
             Backends.use(Backends.named(backend));
         }
         PrintWriter stdout = spec.commandLine().getOut();
@@ -63,10 +67,45 @@ final class TrainCommand implements Callable<Integer> {
             summary = PreferenceTraining.resume(registry, source.resume, progress);
         } else {
             Config config = PreferenceTraining.resolve(ConfigTree.read(source.config), registry);
-            summary = PreferenceTraining.train(registry, config,
-                    out != null ? out : RunOutput.defaultDirectory(source.config), Integer.MAX_VALUE, progress);
+            if (out != null) {
+                summary = PreferenceTraining.train(registry, config, out, Integer.MAX_VALUE, progress);
+            } else {
+                // A new directory of its own, made atomically once the run is built: never shared, never left empty.
+                Path base = RunOutput.defaultDirectory(source.config);
+                summary = PreferenceTraining.train(registry, config,
+                        () -> RunDirectory.unique(base.getParent(), base.getFileName().toString()), Integer.MAX_VALUE,
+                        progress);
+            }
         }
         RunOutput.printSummary(stdout, summary);
         return 0;
+    }
+
+    /**
+     * A resumed run continues on the backend and with the plugins it was started with, from its own
+     * record; an option that says otherwise is refused.
+     */
+    private void restoreSetUp(Path dir) {
+        if (out != null) {
+            throw new ParameterException(spec.commandLine(), "--out: a resumed run stays in its own directory " + dir);
+        }
+        if (!java.nio.file.Files.exists(dir.resolve(RunDirectory.PROVENANCE))) {
+            throw new ParameterException(spec.commandLine(), "--resume: " + dir + " holds no run (no "
+                    + RunDirectory.PROVENANCE + ")");
+        }
+        String recorded = RunDirectory.recordedBackend(dir);
+        if (backend != null && !backend.equals(recorded)) {
+            throw new ParameterException(spec.commandLine(), "--backend " + backend + ": the run in " + dir
+                    + " was started on '" + recorded + "'; leave --backend out to resume it there");
+        }
+        Backends.use(Backends.named(recorded));
+        java.util.List<String> jars = new java.util.ArrayList<>();
+        String current = System.getProperty(betalab.api.registry.Extensions.PLUGINS_PROPERTY, "");
+        if (!current.isBlank()) {
+            jars.add(current);
+        }
+        RunDirectory.recordedPlugins(dir).forEach(jar -> jars.add(jar.toString()));
+        System.setProperty(betalab.api.registry.Extensions.PLUGINS_PROPERTY,
+                String.join(java.io.File.pathSeparator, jars));
     }
 }

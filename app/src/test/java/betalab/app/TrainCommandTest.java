@@ -132,4 +132,52 @@ class TrainCommandTest {
         assertThat(r.exitCode()).isEqualTo(2);
         assertThat(r.err()).contains("mutually exclusive");
     }
+
+    @Test
+    void aResumeKeepsTheRunsOwnBackendAndDirectory(@TempDir Path dir) throws Exception {
+        Path config = Files.writeString(dir.resolve("small.yaml"), CONFIG);
+        Path run = dir.resolve("run");
+        assertThat(CliRun.of("train", "--config", config.toString(), "--out", run.toString()).exitCode()).isZero();
+
+        CliRun otherBackend = CliRun.of("train", "--resume", run.toString(), "--backend", "nd4j");
+        assertThat(otherBackend.exitCode()).isEqualTo(2);
+        assertThat(otherBackend.err().strip()).isEqualTo("betalab train: --backend nd4j: the run in " + run
+                + " was started on 'jvm'; leave --backend out to resume it there");
+
+        CliRun otherPlace = CliRun.of("train", "--resume", run.toString(), "--out", dir.resolve("elsewhere").toString());
+        assertThat(otherPlace.exitCode()).isEqualTo(2);
+        assertThat(otherPlace.err()).contains("--out: a resumed run stays in its own directory " + run);
+
+        // Recorded on a backend this process does not have: it is asked for by name, not replaced by the default.
+        var provenance = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(
+                run.resolve(RunDirectory.PROVENANCE).toFile());
+        provenance.put("backend", "nd4j");
+        Files.writeString(run.resolve(RunDirectory.PROVENANCE), JSON.writeValueAsString(provenance));
+        CliRun missing = CliRun.of("train", "--resume", run.toString());
+        assertThat(missing.exitCode()).isEqualTo(2);
+        assertThat(missing.err()).contains("nd4j").doesNotContain("\tat ");
+    }
+
+    @Test
+    void runsWithoutOutGetADirectoryOfTheirOwnEachTime(@TempDir Path dir) throws Exception {
+        Path config = Files.writeString(dir.resolve("small.yaml"), CONFIG.replace("steps: 12", "steps: 2"));
+        String cwd = System.getProperty("user.dir");
+        Path runs = Path.of(cwd, "runs");
+        java.util.Set<Path> before = runs.toFile().exists()
+                ? java.util.Set.copyOf(java.util.Arrays.stream(runs.toFile().listFiles()).map(java.io.File::toPath).toList())
+                : java.util.Set.of();
+        assertThat(CliRun.of("train", "--config", config.toString()).exitCode()).isZero();
+        assertThat(CliRun.of("train", "--config", config.toString()).exitCode()).isZero();
+        List<Path> made = java.util.Arrays.stream(runs.toFile().listFiles()).map(java.io.File::toPath)
+                .filter(p -> !before.contains(p)).toList();
+        try {
+            assertThat(made).hasSize(2).allMatch(p -> Files.exists(p.resolve(RunDirectory.SUMMARY)));
+        } finally {
+            for (Path p : made) {
+                try (var files = Files.walk(p)) {
+                    files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+                }
+            }
+        }
+    }
 }

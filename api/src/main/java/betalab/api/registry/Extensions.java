@@ -2,7 +2,6 @@ package betalab.api.registry;
 
 import com.google.inject.CreationException;
 import com.google.inject.Guice;
-import com.google.inject.Module;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -66,7 +65,7 @@ public final class Extensions {
         return found;
     }
 
-    /** The jars {@code plugins} names, directories expanded to their jars in name order. */
+    /** The jars {@code plugins} names, directories expanded to their jars in name order, each jar once. */
     private static List<Path> jars(List<Path> plugins) {
         List<Path> jars = new ArrayList<>();
         for (Path p : plugins) {
@@ -85,10 +84,14 @@ public final class Extensions {
                 jars.add(p);
             }
         }
+        // The same jar named twice (by plugins/ and by --plugin-path, say) is one plugin.
+        java.util.Set<Path> seen = new java.util.HashSet<>();
+        jars.removeIf(jar -> !seen.add(real(jar)));
         return jars;
     }
 
     private static List<Extension> loadPlugins(List<Path> jars) {
+        requireDistinctJars(jars);
         ModuleLayer parent = Extension.class.getModule().getLayer();
         List<Path> modular = new ArrayList<>();
         List<Path> plain = new ArrayList<>();
@@ -110,6 +113,93 @@ public final class Extensions {
                     .forEach(p -> found.add(p.get()));
         }
         return found;
+    }
+
+    /**
+     * Fails on two jars that provide the same module, or list the same extension class: the second
+     * would be shadowed without a word (a plugin in plugins/ and another version of it on
+     * --plugin-path). Names both jars.
+     */
+    private static void requireDistinctJars(List<Path> jars) {
+        Map<String, Path> modules = new LinkedHashMap<>();
+        Map<String, Path> classes = new LinkedHashMap<>();
+        for (Path jar : jars) {
+            Path real = real(jar);
+            for (String module : moduleNames(jar)) {
+                Path earlier = modules.putIfAbsent(module, real);
+                if (earlier != null && !earlier.equals(real)) {
+                    throw new IllegalArgumentException("plugins " + earlier + " and " + jar + " both provide module '"
+                            + module + "'; keep one of them");
+                }
+                if (ModuleLayer.boot().findModule(module).isPresent()) {
+                    throw new IllegalArgumentException("plugin " + jar + " provides module '" + module
+                            + "', which betalab already has; rename the plugin's module");
+                }
+            }
+            for (String extension : listedExtensions(jar)) {
+                Path earlier = classes.putIfAbsent(extension, real);
+                if (earlier != null && !earlier.equals(real)) {
+                    throw new IllegalArgumentException("plugins " + earlier + " and " + jar + " both provide "
+                            + extension + "; keep one of them");
+                }
+            }
+        }
+    }
+
+    private static Path real(Path jar) {
+        try {
+            return jar.toRealPath();
+        } catch (IOException e) {
+            return jar.toAbsolutePath().normalize();
+        }
+    }
+
+    private static List<String> moduleNames(Path jar) {
+        try {
+            return ModuleFinder.of(jar).findAll().stream().filter(m -> !m.descriptor().isAutomatic())
+                    .map(m -> m.descriptor().name()).toList();
+        } catch (FindException e) {
+            throw new IllegalArgumentException("plugin " + jar + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The extension classes a jar lists in its META-INF/services. */
+    private static List<String> listedExtensions(Path jar) {
+        try (java.util.jar.JarFile file = new java.util.jar.JarFile(jar.toFile())) {
+            var entry = file.getEntry("META-INF/services/" + Extension.class.getName());
+            if (entry == null) {
+                return List.of();
+            }
+            String text = new String(file.getInputStream(entry).readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            return text.lines().map(l -> l.replaceAll("#.*", "").strip()).filter(l -> !l.isEmpty()).toList();
+        } catch (IOException e) {
+            throw new IllegalArgumentException("plugin " + jar + ": cannot read it as a jar: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The jar a plugin extension was loaded from, or nothing for one built into betalab (on its
+     * module or class path).
+     */
+    public static java.util.Optional<Path> pluginJar(Class<?> extension) {
+        java.lang.Module module = extension.getModule();
+        if (module.isNamed()) {
+            ModuleLayer layer = module.getLayer();
+            if (layer == null || layer == ModuleLayer.boot()) {
+                return java.util.Optional.empty();
+            }
+            return layer.configuration().findModule(module.getName()).flatMap(m -> m.reference().location())
+                    .map(Path::of);
+        }
+        if (extension.getClassLoader() instanceof URLClassLoader loader && "betalab-plugins".equals(loader.getName())) {
+            var source = extension.getProtectionDomain().getCodeSource();
+            try {
+                return source == null ? java.util.Optional.empty() : java.util.Optional.of(Path.of(source.getLocation().toURI()));
+            } catch (java.net.URISyntaxException e) {
+                return java.util.Optional.empty();
+            }
+        }
+        return java.util.Optional.empty();
     }
 
     private static boolean isModular(Path jar) {
@@ -172,15 +262,25 @@ public final class Extensions {
         return c.origin().getName() + " [" + c.source() + "]";
     }
 
-    /** A registry of these extensions alone; a failure names them and keeps Guice's first error, on one line. */
+    /**
+     * A registry of these extensions alone; a failure names them (and a plugin's jar) and says its
+     * cause on one line: an exception thrown while binding, or else Guice's first error.
+     */
     private static Registry probe(List<Extension> modules) {
         try {
             return Registry.of(modules);
         } catch (CreationException e) {
-            String first = e.getErrorMessages().iterator().next().getMessage();
-            String from = modules.stream().map(m -> m.getClass().getName()).collect(Collectors.joining(", "));
-            throw new IllegalArgumentException(from + ": " + first.lines().map(String::strip)
-                    .filter(l -> !l.isEmpty()).collect(Collectors.joining(" ")), e);
+            var first = e.getErrorMessages().iterator().next();
+            String why = first.getCause() != null ? first.getCause().toString()
+                    : first.getMessage().lines().map(String::strip).filter(l -> !l.isEmpty())
+                            .takeWhile(l -> !l.startsWith("at ")).collect(Collectors.joining(" "));
+            String from = modules.stream().map(m -> m.getClass().getName()
+                    + pluginJar(m.getClass()).map(jar -> " [" + jar + "]").orElse("")).collect(Collectors.joining(", "));
+            throw new IllegalArgumentException(from + ": " + why, e);
+        } catch (RuntimeException e) {
+            String from = modules.stream().map(m -> m.getClass().getName()
+                    + pluginJar(m.getClass()).map(jar -> " [" + jar + "]").orElse("")).collect(Collectors.joining(", "));
+            throw new IllegalArgumentException(from + ": " + e, e);
         }
     }
 }

@@ -26,9 +26,12 @@ public final class Registry {
     private final Map<String, ExtensionPoint<?, ?>> points = new TreeMap<>();
     private final Map<String, SortedMap<String, Provider<?, ?>>> providers = new TreeMap<>();
     private final List<String> extensions;
+    private final List<java.nio.file.Path> pluginJars;
 
-    private Registry(Injector injector, List<String> extensions) {
-        this.extensions = List.copyOf(extensions);
+    private Registry(Injector injector, List<? extends Module> modules) {
+        this.extensions = modules.stream().map(m -> m.getClass().getName()).toList();
+        this.pluginJars = modules.stream().map(m -> Extensions.pluginJar(m.getClass())).flatMap(java.util.Optional::stream)
+                .distinct().toList();
         Binding<Set<ExtensionPoint<?, ?>>> declared = injector.getExistingBinding(Key.get(ExtensionPoint.POINTS));
         if (declared != null) {
             for (ExtensionPoint<?, ?> point : declared.getProvider().get()) {
@@ -46,8 +49,7 @@ public final class Registry {
 
     /** A registry of what these Guice modules bind, in the order given. */
     public static Registry of(List<? extends Module> modules) {
-        Registry registry = new Registry(Guice.createInjector(modules),
-                modules.stream().map(m -> m.getClass().getName()).toList());
+        Registry registry = new Registry(Guice.createInjector(modules), modules);
         LOG.info("extensions loaded: {}", String.join(", ", registry.extensions));
         return registry;
     }
@@ -95,6 +97,11 @@ public final class Registry {
     public Map<String, SortedMap<String, Provider<?, ?>>> all() {
         Map<String, SortedMap<String, Provider<?, ?>>> all = new LinkedHashMap<>(providers);
         return Collections.unmodifiableMap(all);
+    }
+
+    /** The plugin jars whose extensions this registry holds (none for betalab's own). */
+    public List<java.nio.file.Path> pluginJars() {
+        return pluginJars;
     }
 
     /** Class names of the Guice modules this registry was built from, in load order. */

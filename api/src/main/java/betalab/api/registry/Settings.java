@@ -112,7 +112,7 @@ public final class Settings {
         String where = owner + ": knob '" + k.name() + "'";
         try {
             Object value = switch (k.type()) {
-                case REAL -> checkRange(where, k, toDouble(raw));
+                case REAL -> checkRange(where, k, toFinite(owner, k, raw));
                 case INTEGER -> (int) checkRange(where, k, toInteger(raw));
                 case LONG -> toLong(where, k, raw);
                 case INTEGERS -> toIntegers(where, k, raw);
@@ -123,6 +123,19 @@ public final class Settings {
         } catch (NumberFormatException | ClassCastException e) {
             throw new Invalid(owner, k.name(), "expects " + describe(k.type()) + ", got '" + raw + "'");
         }
+    }
+
+    /**
+     * A real knob's value: finite, and within float32's range, since training runs in float32 and a
+     * value beyond it would surface later as a non-finite loss far from its cause.
+     */
+    private static double toFinite(String owner, Knob<?> k, Object raw) {
+        double v = toDouble(raw);
+        if (!Double.isFinite(v) || Math.abs(v) > Float.MAX_VALUE) {
+            throw new Invalid(owner, k.name(), "must be a finite number within float32's range (|x| ≤ "
+                    + Float.MAX_VALUE + "), got " + raw);
+        }
+        return v;
     }
 
     private static double toDouble(Object raw) {

@@ -83,6 +83,12 @@ class RegistryTest {
                 .hasMessage("echo 'tiny': unknown knob 'gamma'; known: epsilon, sizes, mode, seed");
         assertThatThrownBy(() -> registry.create(ECHO, "tiny", Map.of("seed", 1.5), ""))
                 .hasMessage("echo 'tiny': knob 'seed' expects a whole number, got '1.5'");
+        assertThatThrownBy(() -> registry.create(ECHO, "tiny", Map.of("epsilon", "Infinity"), ""))
+                .hasMessageStartingWith("echo 'tiny': knob 'epsilon' must be a finite number within float32's range");
+        assertThatThrownBy(() -> registry.create(ECHO, "tiny", Map.of("epsilon", 1e308), ""))
+                .hasMessageContaining("within float32's range");
+        assertThatThrownBy(() -> registry.create(ECHO, "tiny", Map.of("sizes", "2.5"), ""))
+                .hasMessage("echo 'tiny': knob 'sizes' expects a comma-separated list of whole numbers, got '2.5'");
         Registry empty = Registry.of(List.of());
         assertThatThrownBy(() -> empty.create(ECHO, "tiny", Map.of(), ""))
                 .hasMessage("unknown echo 'tiny'; no extension provides any");

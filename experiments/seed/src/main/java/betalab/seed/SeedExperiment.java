@@ -96,10 +96,14 @@ public final class SeedExperiment implements Trainable<PreferenceBatch> {
     public static SeedResult run(Registry registry, Config config, Path dir) {
         RunDirectory.refuseExisting(dir);
         SeedExperiment experiment = new SeedExperiment(config, registry);
-        Map<String, Object> provenance = new LinkedHashMap<>(Provenance.of(registry.extensions()));
+        Map<String, Object> provenance = new LinkedHashMap<>(Provenance.of(registry));
         provenance.put("seed", config.get(SEED));
         RunDirectory run = RunDirectory.create(dir, config.toMap(), provenance).bestBy("mean_beta_gap", true);
-        return experiment.train(run, (epoch, loss) -> { });
+        try {
+            return experiment.train(run, (epoch, loss) -> { });
+        } finally {
+            run.close();
+        }
     }
 
     private SeedResult train(RunDirectory run, EpochListener listener) {

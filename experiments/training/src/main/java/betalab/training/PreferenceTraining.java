@@ -373,12 +373,26 @@ public final class PreferenceTraining implements Trainable<int[]> {
     public static RunDirectory.Summary train(Registry registry, Config config, Path dir, int stopAfter,
                                              Consumer<Map<String, Object>> onEvaluation) {
         RunDirectory.refuseExisting(dir);
-        // Everything is built before the directory is made, so a bad config leaves nothing behind.
+        return train(registry, config, () -> dir, stopAfter, onEvaluation);
+    }
+
+    /**
+     * As {@link #train(Registry, Config, Path, int, Consumer)}, into the directory {@code directory}
+     * gives once everything is built (a fresh unique one, say), so a bad config leaves nothing behind.
+     */
+    public static RunDirectory.Summary train(Registry registry, Config config, java.util.function.Supplier<Path> directory,
+                                             int stopAfter, Consumer<Map<String, Object>> onEvaluation) {
         PreferenceTraining training = new PreferenceTraining(config, registry);
-        Map<String, Object> provenance = new LinkedHashMap<>(Provenance.of(registry.extensions()));
+        Path dir = directory.get();
+        Map<String, Object> provenance = new LinkedHashMap<>(Provenance.of(registry));
         provenance.put("seed", config.get(SEED));
-        RunDirectory run = RunDirectory.create(dir, training.config().toMap(), provenance);
-        training.trainer(run, onEvaluation).run(0, stopAfter);
+        RunDirectory run = RunDirectory.create(dir, training.config().toMap(), provenance)
+                .resumeWith("betalab train --resume " + dir);
+        try {
+            training.trainer(run, onEvaluation).run(0, stopAfter);
+        } finally {
+            run.close();
+        }
         return run.summary();
     }
 
@@ -402,16 +416,24 @@ public final class PreferenceTraining implements Trainable<int[]> {
         return last;
     }
 
-    /** Continues the run in {@code dir} from its latest checkpoint. */
+    /**
+     * Continues the run in {@code dir} from its latest checkpoint, under the set-up it was started
+     * with: its own config, and the same backend, extensions and plugin jars (refused otherwise).
+     */
     public static RunDirectory.Summary resume(Registry registry, Path dir, Consumer<Map<String, Object>> onEvaluation) {
-        RunDirectory run = RunDirectory.open(dir);
-        Config config = resolve(ConfigTree.of(run.config(), dir.resolve(RunDirectory.CONFIG).toString()), registry);
-        PreferenceTraining training = new PreferenceTraining(config, registry);
-        Map<String, Stateful> saved = new LinkedHashMap<>(training.state());
-        saved.put("optimizer", training.optimizer);
-        int step = run.resume(saved);
-        LOG.info("resuming {} at step {}", dir, step);
-        training.trainer(run, onEvaluation).run(step);
+        RunDirectory run = RunDirectory.open(dir).resumeWith("betalab train --resume " + dir);
+        try {
+            run.requireSameSetUp(registry);
+            Config config = resolve(ConfigTree.of(run.config(), dir.resolve(RunDirectory.CONFIG).toString()), registry);
+            PreferenceTraining training = new PreferenceTraining(config, registry);
+            Map<String, Stateful> saved = new LinkedHashMap<>(training.state());
+            saved.put("optimizer", training.optimizer);
+            int step = run.resume(saved);
+            LOG.info("resuming {} at step {}", dir, step);
+            training.trainer(run, onEvaluation).run(step);
+        } finally {
+            run.close();
+        }
         return run.summary();
     }
 

@@ -52,6 +52,9 @@ public final class RunDirectory implements TrainingListener {
     private Map<String, Object> lastEval = Map.of();
     private Map<String, Object> bestEval = Map.of();
     private Summary summary;
+    private DirectoryLock lock;
+    private String resumeCommand;
+    private Thread onSignal;
 
     /** What a run ended with: its last evaluation (or last row) and its best evaluation. */
     public record Summary(Path path, String status, int steps, Map<String, Object> last, Map<String, Object> best) {
@@ -71,24 +74,154 @@ public final class RunDirectory implements TrainingListener {
         }
     }
 
-    /** A new run in {@code dir} with its resolved config and provenance; refuses a directory holding a run. */
-    public static RunDirectory create(Path dir, Map<String, Object> config, Map<String, Object> provenance) {
-        refuseExisting(dir);
-        Map<String, Object> p = new LinkedHashMap<>(provenance);
-        p.put("started", Instant.now().toString());
-        RunDirectory run = new RunDirectory(dir, config, p);
-        RunFiles.writeJson(dir.resolve(CONFIG), config);
-        RunFiles.writeJson(dir.resolve(PROVENANCE), p);
-        RunFiles.write(dir.resolve(METRICS_JSONL), out -> { });
-        return run;
+    /**
+     * A new, empty directory {@code parent/base} — or {@code base-2}, {@code base-3}, … when that is
+     * taken — made atomically, so two runs started at once never share one.
+     */
+    public static Path unique(Path parent, String base) {
+        try {
+            Files.createDirectories(parent);
+            for (int n = 1; ; n++) {
+                Path dir = parent.resolve(n == 1 ? base : base + "-" + n);
+                try {
+                    return Files.createDirectory(dir);
+                } catch (java.nio.file.FileAlreadyExistsException taken) {
+                    // try the next name
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot make a run directory in " + parent + ": " + RunFiles.reason(e), e);
+        }
     }
 
-    /** An existing run, to resume. */
+    /**
+     * A new run in {@code dir} (made if missing) with its resolved config and provenance, locked for
+     * this process; refuses a directory holding a run or used by another process.
+     */
+    public static RunDirectory create(Path dir, Map<String, Object> config, Map<String, Object> provenance) {
+        refuseExisting(dir);
+        DirectoryLock lock = DirectoryLock.acquire(dir);
+        try {
+            // Checked again under the lock: another process may have made a run here meanwhile.
+            refuseExisting(dir);
+            Map<String, Object> p = new LinkedHashMap<>(provenance);
+            p.put("started", Instant.now().toString());
+            RunDirectory run = new RunDirectory(dir, config, p);
+            RunFiles.writeJson(dir.resolve(CONFIG), config);
+            RunFiles.writeJson(dir.resolve(PROVENANCE), p);
+            RunFiles.write(dir.resolve(METRICS_JSONL), out -> { });
+            run.lock = lock;
+            return run;
+        } catch (RuntimeException e) {
+            lock.close();
+            throw e;
+        }
+    }
+
+    /**
+     * An existing run, to resume, locked for this process (a second resume fails at once, naming
+     * the owner); temporary files a killed write left behind are removed.
+     */
     public static RunDirectory open(Path dir) {
         if (!Files.exists(dir.resolve(CONFIG))) {
             throw new IllegalArgumentException(dir + " holds no run (no " + CONFIG + ")");
         }
-        return new RunDirectory(dir, read(dir.resolve(CONFIG)), read(dir.resolve(PROVENANCE)));
+        DirectoryLock lock = DirectoryLock.acquire(dir);
+        try {
+            try (var files = Files.list(dir)) {
+                for (Path f : files.toList()) {
+                    String name = f.getFileName().toString();
+                    if (name.startsWith(".") && name.endsWith(".tmp")) {
+                        Files.deleteIfExists(f);
+                    }
+                }
+            }
+            RunDirectory run = new RunDirectory(dir, read(dir.resolve(CONFIG)), read(dir.resolve(PROVENANCE)));
+            run.lock = lock;
+            return run;
+        } catch (IOException e) {
+            lock.close();
+            throw new UncheckedIOException("cannot read " + dir + ": " + RunFiles.reason(e), e);
+        } catch (RuntimeException e) {
+            lock.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Refuses to continue this run under another set-up than it was started with: another tensor
+     * backend, other extensions, or plugin jars whose content changed. One line says what differs.
+     */
+    public void requireSameSetUp(betalab.api.registry.Registry registry) {
+        String backend = betalab.api.tensor.Backends.current().name();
+        if (!backend.equals(provenance.get("backend"))) {
+            throw new IllegalArgumentException(path + " was run on the backend '" + provenance.get("backend")
+                    + "', not '" + backend + "'; resume it on the same backend");
+        }
+        Object extensions = provenance.get("extensions");
+        if (!registry.extensions().equals(extensions)) {
+            throw new IllegalArgumentException(path + " was run with the extensions " + extensions + ", but "
+                    + registry.extensions() + " are loaded now; resume it with the same plugins (--plugin-path)");
+        }
+        Object recorded = provenance.get("plugins");
+        if (recorded instanceof List<?> plugins) {
+            Map<String, String> loaded = new LinkedHashMap<>();
+            for (Path jar : registry.pluginJars()) {
+                loaded.put(jar.toAbsolutePath().toString(), Provenance.sha256(jar));
+            }
+            for (Object o : plugins) {
+                Map<?, ?> plugin = (Map<?, ?>) o;
+                String now = loaded.get(String.valueOf(plugin.get("path")));
+                if (!String.valueOf(plugin.get("sha256")).equals(now)) {
+                    throw new IllegalArgumentException(path + " was run with the plugin " + plugin.get("path")
+                            + (now == null ? ", which is not loaded now" : ", whose content has changed since (SHA-256 "
+                            + now + ", was " + plugin.get("sha256") + ")"));
+                }
+            }
+        }
+    }
+
+    /** The tensor backend a run in {@code dir} was started on, from its provenance. */
+    public static String recordedBackend(Path dir) {
+        return String.valueOf(read(dir.resolve(PROVENANCE)).get("backend"));
+    }
+
+    /** The plugin jars a run in {@code dir} was started with, from its provenance. */
+    public static List<Path> recordedPlugins(Path dir) {
+        Object plugins = read(dir.resolve(PROVENANCE)).get("plugins");
+        List<Path> jars = new ArrayList<>();
+        if (plugins instanceof List<?> list) {
+            for (Object o : list) {
+                jars.add(Path.of(String.valueOf(((Map<?, ?>) o).get("path"))));
+            }
+        }
+        return jars;
+    }
+
+    /** The command that continues this run, shown when it is stopped by a signal. */
+    public RunDirectory resumeWith(String command) {
+        this.resumeCommand = command;
+        return this;
+    }
+
+    /** Releases the directory for other processes; the run's files stay. */
+    public void close() {
+        forgetSignal();
+        if (lock != null) {
+            lock.close();
+            lock = null;
+        }
+    }
+
+    private void forgetSignal() {
+        if (onSignal != null) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(onSignal);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running or ran
+            }
+            onSignal = null;
+        }
     }
 
     private static Map<String, Object> read(Path file) {
@@ -180,9 +313,24 @@ public final class RunDirectory implements TrainingListener {
         writeCsv();
     }
 
+    /**
+     * Writes the running summary, and arranges that a SIGTERM or SIGINT while the run goes on marks
+     * it "interrupted" at its last recorded step and says how to resume.
+     */
     @Override
     public void onStart(Progress progress) {
         writeSummary("running", null, progress);
+        if (onSignal == null) {
+            onSignal = new Thread(() -> interruptedBySignal(progress), "betalab-interrupted");
+            Runtime.getRuntime().addShutdownHook(onSignal);
+        }
+    }
+
+    /** What a SIGTERM or SIGINT does to a running run: its summary says interrupted, where, and how to go on. */
+    void interruptedBySignal(Progress progress) {
+        String how = resumeCommand == null ? "" : "; resume it with: " + resumeCommand;
+        writeSummary("interrupted", "stopped by a signal after step " + summary.steps() + how, progress);
+        System.err.println("betalab: " + path + " interrupted after step " + summary.steps() + how);
     }
 
     @Override
@@ -206,6 +354,7 @@ public final class RunDirectory implements TrainingListener {
 
     @Override
     public void onEnd(Progress progress, String status, RuntimeException error) {
+        forgetSignal();
         writeCsv();
         if ("completed".equals(status)) {
             provenance.put("ended", Instant.now().toString());
@@ -256,7 +405,7 @@ public final class RunDirectory implements TrainingListener {
         }
     }
 
-    private void writeSummary(String status, String error, Progress progress) {
+    private synchronized void writeSummary(String status, String error, Progress progress) {
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("status", status);
         if (error != null) {
