@@ -113,7 +113,7 @@ public final class ConfigTree {
                 return p.getNumberValue();
             }
             case VALUE_NUMBER_FLOAT -> {
-                return p.getDoubleValue();
+                return real(p);
             }
             case VALUE_TRUE, VALUE_FALSE -> {
                 return p.getBooleanValue();
@@ -122,6 +122,21 @@ public final class ConfigTree {
                 return null;
             }
             default -> throw new JsonParseException(p, "unexpected " + t);
+        }
+    }
+
+    /** A real number; YAML's .inf, -.inf and .nan as the doubles they name, for the knob to judge. */
+    private static Object real(JsonParser p) throws IOException {
+        try {
+            return p.getDoubleValue();
+        } catch (JsonProcessingException e) {
+            String text = p.getText().strip();
+            return switch (text.toLowerCase(java.util.Locale.ROOT)) {
+                case ".inf", "+.inf" -> Double.POSITIVE_INFINITY;
+                case "-.inf" -> Double.NEGATIVE_INFINITY;
+                case ".nan" -> Double.NaN;
+                default -> text;
+            };
         }
     }
 

@@ -62,7 +62,15 @@ class PreferenceTrainingConfigTest {
     /** Each complaint names the file, the line and the field, and the run directory is never made. */
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
-            "steps: 3\\nbatch_size: -4|c.yaml:6: field 'batch_size' must be > 0, got -4.0",
+            "steps: 3\\nbatch_size: -4|c.yaml:6: field 'batch_size' must be > 0, got -4",
+            // Numbers that are not what was written are refused where they were written.
+            "steps: -5\\nseed: 1|c.yaml:5: field 'steps' must be ≥ 0, got -5",
+            "steps: 20.5|c.yaml:5: field 'steps' expects a whole number, got '20.5'",
+            "steps: 3\\nseed: 0.7|c.yaml:6: field 'seed' expects a whole number, got '0.7'",
+            "steps: 3\\nbatch_size: 32.9|c.yaml:6: field 'batch_size' expects a whole number, got '32.9'",
+            "steps: 3\\nsteps: 4|c.yaml:6: field 'steps' is given twice",
+            "steps: 3\\ngrad_clip: .inf|c.yaml:6: field 'grad_clip' must be a finite number within float32's range",
+            "steps: 3\\ngrad_clip: 1e308|c.yaml:6: field 'grad_clip' must be a finite number within float32's range",
             "steps: 3\\nbogus: 1|c.yaml:6: field 'bogus' is unknown; known: batch_size, beta, checkpoint_every",
             "steps: 3\\nenvironment: {prompts: 500}|c.yaml:6: field 'environment' is no longer read: the bandit's "
                     + "settings are the task's now: task: {name: bandit, prompts: …}",
@@ -85,7 +93,9 @@ class PreferenceTrainingConfigTest {
             "loss: {name: sigmoidal}|c.yaml:2: field 'loss.name' names unknown loss 'sigmoidal'; available: aot, ",
             "loss: {epsilon: 0.1}|c.yaml:2: field 'loss.name' is missing: name the loss",
             "task: {name: bandit, temp: 1}|c.yaml:1: field 'task.temp' is not a knob of task 'bandit'",
-            "task: {name: bandit, prompts: 1}|c.yaml:1: field 'task.prompts' must be ≥ 2, got 1.0",
+            "task: {name: bandit, prompts: 1}|c.yaml:1: field 'task.prompts' must be ≥ 2, got 1",
+            "optimizer: {name: adam, lr: Infinity}|c.yaml:4: field 'optimizer.lr' must be a finite number within float32",
+            "beta: {name: fixed, beta: 1e308}|c.yaml:3: field 'beta.beta' must be a finite number within float32",
             "optimizer: {name: adam, lr: -1}|c.yaml:4: field 'optimizer.lr' must be > 0, got -1.0",
             // A refusal the component makes when built is reported against its section.
             "optimizer: {name: sgd, nesterov: true}|c.yaml:4: field 'optimizer' (optimizer 'sgd'): sgd: knob "
