@@ -12,9 +12,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.LocalTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Locale;
@@ -30,8 +28,10 @@ import picocli.CommandLine.Spec;
         description = {"Run a grid (or list) of configs over seeds in parallel, then write results.csv/json, "
                 + "per-cell statistics with 95%% intervals, paired comparisons against a baseline method, "
                 + "plots and report.html into the sweep directory.",
-                "Resumable: the same command again skips finished runs and retries the rest. "
-                        + "See examples/compare-noise.yaml and examples/seed-sweep.yaml."})
+                "Resumable: the same command again skips finished runs and retries the rest. Every run's config "
+                        + "is checked before anything is written; while it runs, the sweep locks its directory, so a "
+                        + "second sweep there fails at once. See examples/compare-noise.yaml and "
+                        + "examples/seed-sweep.yaml."})
 final class SweepCommand implements Callable<Integer> {
     static final String LOG = "sweep.log";
 
@@ -50,6 +50,11 @@ final class SweepCommand implements Callable<Integer> {
     @Option(names = "--backend", description = "tensor backend by name (default: the highest-priority one)")
     private String backend;
 
+    @Option(names = "--force", description = "run even when the sweep directory holds a different sweep (another "
+            + "config recorded in its sweep-resolved.json) or other files: runs whose config differs are run "
+            + "again, replacing their directories, and the record becomes this sweep's")
+    private boolean force;
+
     @Override
     public Integer call() throws IOException {
         if (workers < 1) {
@@ -60,10 +65,15 @@ final class SweepCommand implements Callable<Integer> {
         }
         SweepConfig sweep = SweepConfig.read(config);
         Path dir = out != null ? out : Path.of("sweeps", sweep.name());
-        Files.createDirectories(dir);
-        String extension = config.getFileName().toString().replaceFirst("^.*\\.", "");
-        Files.copy(config, dir.resolve("sweep." + extension), StandardCopyOption.REPLACE_EXISTING);
+        // Every run resolved before the directory is touched: a mistake writes nothing.
+        Sweep runs = new Sweep(Registry.discover(), sweep, dir);
+        try (Sweep.Claim claim = runs.claim(force)) {
+            return sweep(sweep, runs, dir);
+        }
+    }
 
+    /** Runs the sweep and writes its report, holding its directory. */
+    private int sweep(SweepConfig sweep, Sweep runs, Path dir) throws IOException {
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter stderr = spec.commandLine().getErr();
         Sweep.Outcome outcome;
@@ -74,7 +84,7 @@ final class SweepCommand implements Callable<Integer> {
                 StandardCharsets.UTF_8)) {
             System.setErr(log);
             Progress progress = new Progress(stderr, log, System.console() != null, dir.resolve(LOG), workers);
-            outcome = new Sweep(Registry.discover(), sweep, dir).run(workers, progress);
+            outcome = runs.run(workers, progress);
             progress.end();
         } finally {
             System.setErr(console);

@@ -2,6 +2,7 @@ package betalab.sweep;
 
 import betalab.api.registry.Registry;
 import betalab.training.Config;
+import betalab.training.DirectoryLock;
 import betalab.training.RunFiles;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -10,10 +11,13 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -21,14 +25,20 @@ import java.util.concurrent.Executors;
 import java.util.stream.Stream;
 
 /**
- * Executes a sweep's runs in parallel, each into {@code <dir>/runs/<id>}. Resumable: a run whose
- * directory holds a completed run of the same config is skipped; any other is started afresh, so a
- * killed sweep loses only the runs it had in flight. A run that fails is recorded in its
- * {@code summary.json} (status "failed", with the error) and the others go on.
+ * Executes a sweep's runs in parallel, each into {@code <dir>/runs/<id>}. Every run's config is
+ * resolved, and the headline metrics checked, when the sweep is made, before anything is written.
+ * While it runs, the sweep holds the directory's {@link DirectoryLock}, and it refuses a directory
+ * that holds a different sweep (see {@link #claim}). Resumable: a run whose directory holds a
+ * completed run of the same config is skipped; any other is started afresh, so a killed sweep loses
+ * only the runs it had in flight. A run that fails is recorded in its {@code summary.json} (status
+ * "failed", with the error) and the others go on.
  */
 public final class Sweep {
     /** In each run's directory: the config the sweep asked for, to tell a finished run from a changed one. */
     static final String REQUESTED = "sweep-run.json";
+
+    /** In the sweep's directory: the sweep as resolved ({@link SweepConfig#toJson()}), to tell this sweep from another. */
+    public static final String RECORD = "sweep-resolved.json";
 
     /** The sub-directory of the sweep that holds one directory per run. */
     public static final String RUNS = "runs";
@@ -48,38 +58,168 @@ public final class Sweep {
     public record Outcome(int total, int skipped, int completed, int failed) {
     }
 
-    private final Registry registry;
+    /** This process's hold on the sweep's directory; closing it releases the lock. */
+    public final class Claim implements AutoCloseable {
+        private final DirectoryLock lock;
+
+        private Claim(DirectoryLock lock) {
+            this.lock = lock;
+        }
+
+        @Override
+        public void close() {
+            claim = null;
+            lock.close();
+        }
+    }
+
     private final SweepConfig config;
     private final Path dir;
+    private final Runner runner;
+    private final Map<SweepRun, Config> resolved;
+    private Claim claim;
 
+    /**
+     * Resolves every run's config and checks that the runs record each headline metric; an
+     * IllegalArgumentException of one line, naming the sweep's file and the run or field, when not.
+     * Nothing is written.
+     */
     public Sweep(Registry registry, SweepConfig config, Path dir) {
-        this.registry = registry;
         this.config = config;
         this.dir = dir;
+        this.runner = Runner.of(config.kind(), registry);
+        String where = config.file() == null ? "" : config.file() + ": ";
+        // Every config is checked before anything runs: a typo fails the sweep, not 175 runs.
+        Map<SweepRun, Config> configs = new LinkedHashMap<>();
+        Map<String, Set<String>> metricsByKey = new LinkedHashMap<>();
+        for (SweepRun run : config.runs()) {
+            try {
+                Config c = runner.resolve(run.config());
+                configs.put(run, c);
+                String key = runner.metricsKey(c);
+                if (!metricsByKey.containsKey(key)) {
+                    metricsByKey.put(key, runner.metrics(c));
+                }
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(where + "run " + run.id() + ": " + e.getMessage(), e);
+            }
+        }
+        Set<String> known = new LinkedHashSet<>();
+        metricsByKey.values().forEach(known::addAll);
+        boolean defaults = config.metrics().equals(config.kind().defaultMetrics());
+        for (String metric : config.metrics()) {
+            if (!known.contains(metric)) {
+                throw new IllegalArgumentException(where + (defaults ? "the default metric '" + metric
+                        + "' is not one these runs record; name the metrics to report in 'metrics'"
+                        : "field 'metrics': '" + metric + "' is not a metric these runs record")
+                        + "; known: " + String.join(", ", known));
+            }
+        }
+        this.resolved = Collections.unmodifiableMap(configs);
+    }
+
+    public SweepConfig config() {
+        return config;
     }
 
     public static Path runDirectory(Path sweepDir, SweepRun run) {
         return sweepDir.resolve(RUNS).resolve(run.id());
     }
 
-    /** Runs every run not already completed, {@code workers} at a time, and waits for them all. */
-    public Outcome run(int workers, Listener listener) {
-        return run(Runner.of(config.kind(), registry), workers, listener);
+    /**
+     * Takes the sweep's directory (made if missing) for this sweep until the claim is closed: fails at
+     * once, naming the owner, while another process holds it; refuses, unless {@code force}, a
+     * directory whose {@value #RECORD} records a different sweep, or that holds other files and no
+     * record; then records this sweep there ({@value #RECORD} and a copy of its file, sweep.&lt;ext&gt;).
+     * A refusal leaves the directory as it was.
+     */
+    public Claim claim(boolean force) {
+        if (claim != null) {
+            throw new IllegalStateException(dir + " is already claimed by this sweep");
+        }
+        refuseOther(force); // before locking, so that a refusal touches nothing
+        DirectoryLock lock = DirectoryLock.acquire(dir);
+        try {
+            refuseOther(force); // again: another sweep may have taken the directory in between
+            RunFiles.writeJson(dir.resolve(RECORD), config.toJson());
+            if (config.file() != null) {
+                String name = config.file().getFileName().toString();
+                Path copy = dir.resolve("sweep." + name.substring(name.lastIndexOf('.') + 1));
+                RunFiles.write(copy, out -> Files.copy(config.file(), out));
+            }
+        } catch (RuntimeException e) {
+            lock.close();
+            throw e;
+        }
+        claim = new Claim(lock);
+        return claim;
     }
 
-    private Outcome run(Runner runner, int workers, Listener listener) {
+    /** Fails when the directory holds something other than this sweep, unless {@code force}. */
+    private void refuseOther(boolean force) {
+        if (force || !Files.isDirectory(dir)) {
+            return;
+        }
+        Path record = dir.resolve(RECORD);
+        String hint = "; choose another --out, or add --force to run this sweep there (runs whose config "
+                + "changed are run again)";
+        if (Files.exists(record)) {
+            JsonNode recorded;
+            try {
+                recorded = RunFiles.JSON.readTree(record.toFile());
+            } catch (IOException e) {
+                throw new IllegalArgumentException(dir + " holds a sweep whose " + RECORD + " does not read ("
+                        + RunFiles.reason(e) + ")" + hint, e);
+            }
+            ObjectNode now = config.toJson();
+            if (!now.equals(recorded)) {
+                Set<String> differ = new LinkedHashSet<>();
+                now.fieldNames().forEachRemaining(f -> {
+                    if (!now.get(f).equals(recorded.get(f))) {
+                        differ.add(f);
+                    }
+                });
+                recorded.fieldNames().forEachRemaining(f -> {
+                    if (!now.has(f)) {
+                        differ.add(f);
+                    }
+                });
+                throw new IllegalArgumentException(dir + " holds a different sweep (its " + RECORD + " differs in "
+                        + String.join(", ", differ) + ")" + hint);
+            }
+            return;
+        }
+        // Hidden files are a lock or a write cut short: no sweep of its own.
+        try (Stream<Path> entries = Files.list(dir)) {
+            List<String> other = entries.map(p -> p.getFileName().toString()).filter(n -> !n.startsWith("."))
+                    .sorted().toList();
+            if (!other.isEmpty()) {
+                throw new IllegalArgumentException(dir + " holds files (" + String.join(", ", other.subList(0,
+                        Math.min(3, other.size()))) + (other.size() > 3 ? ", …" : "") + ") but no sweep record ("
+                        + RECORD + "): another sweep, or not a sweep at all" + hint);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + dir + ": " + RunFiles.reason(e), e);
+        }
+    }
+
+    /**
+     * Runs every run not already completed, {@code workers} at a time, and waits for them all; claims
+     * the directory for the time (not forcing) unless this sweep holds it already.
+     */
+    public Outcome run(int workers, Listener listener) {
         if (workers < 1) {
             throw new IllegalArgumentException("workers must be ≥ 1, got " + workers);
         }
-        // Every config is checked before anything runs: a typo fails the sweep, not 175 runs.
-        Map<SweepRun, Config> resolved = new LinkedHashMap<>();
-        for (SweepRun run : config.runs()) {
-            try {
-                resolved.put(run, runner.resolve(run.config()));
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("run " + run.id() + ": " + e.getMessage(), e);
-            }
+        if (claim != null) {
+            return execute(workers, listener);
         }
+        try (Claim held = claim(false)) {
+            return execute(workers, listener);
+        }
+    }
+
+    private Outcome execute(int workers, Listener listener) {
         List<Callable<Boolean>> pending = new ArrayList<>();
         resolved.forEach((run, c) -> {
             Path runDir = runDirectory(dir, run);

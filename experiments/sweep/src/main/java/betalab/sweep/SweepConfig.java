@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
@@ -23,7 +24,7 @@ import java.util.stream.LongStream;
  * A sweep: a base config, the axes varied over it and the seeds, read from YAML or JSON.
  *
  * <pre>
- * name: compare-noise          # title of the report (default: the file's name)
+ * name: compare-noise          # title of the report and folder of sweeps/&lt;name&gt; (default: the file's name)
  * kind: train                  # train (bandit training runs, default) or seed (the seed experiment)
  * base: bandit-dpo.yaml        # the base config: a path, relative to this file, or the config inline
  * methods:                     # named presets; paired comparisons are by these names
@@ -39,16 +40,20 @@ import java.util.stream.LongStream;
  *   - {batch_size: 256, optimizer.lr: 0.02}
  * seeds: 5                     # a count (seeds 0 … n−1) or a list; default: the base's seed
  * baseline: dpo                # paired comparisons: every method against this one (default: the first)
- * metrics: [eval/true_reward]  # headline metrics (default per kind); the first sorts the tables
+ * metrics: [eval/true_reward]  # headline metrics (default per kind), names the runs record; the first sorts the tables
  * x: task.label_noise   # x axis of the metric-against-field plots (default: the first numeric grid field)
  * </pre>
  *
  * An override names a field by its dotted path and replaces whatever is there, so a method's
  * {@code beta: {name: policy_mlp}} replaces the whole β section while {@code beta.beta: 0.2} sets one
  * knob. Overrides apply in the order base, method, grid, zip, list, seed; the axes multiply.
+ *
+ * <p>{@code file} is where the sweep was read from (errors name it), or null.
  */
 public record SweepConfig(String name, Kind kind, ObjectNode base, List<Axis> axes, List<Long> seeds, String baseline,
-                          List<String> metrics, String x) {
+                          List<String> metrics, String x, Path file) {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private static final Set<String> FIELDS = Set.of("name", "kind", "base", "methods", "grid", "zip", "list",
             "seeds", "baseline", "metrics", "x");
@@ -61,12 +66,51 @@ public record SweepConfig(String name, Kind kind, ObjectNode base, List<Axis> ax
     public record Axis(boolean methods, List<Point> points) {
     }
 
+    /** Reads and checks {@code file}, down to every run's overrides and id; nothing else is read or written. */
     public static SweepConfig read(Path file) {
         JsonNode root = tree(file);
         try {
-            return parse(root, file);
+            SweepConfig config = parse(root, file);
+            config.runs(); // a path that cannot be set, or two runs sharing an id, fails here, naming the file
+            return config;
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The sweep as resolved, as {@code sweep-resolved.json} records it: name, kind, the base (inlined
+     * when it was a path), every axis's points, the seeds, baseline, metrics and x. Two sweeps with
+     * the same record run the same runs and report them the same way.
+     */
+    public ObjectNode toJson() {
+        ObjectNode out = JSON.createObjectNode();
+        out.put("name", name);
+        out.put("kind", kind.label());
+        out.set("base", base.deepCopy());
+        ArrayNode axesNode = out.putArray("axes");
+        for (Axis axis : axes) {
+            ArrayNode points = axesNode.addArray();
+            for (Point p : axis.points()) {
+                ObjectNode point = points.addObject();
+                if (p.name() != null) {
+                    point.put("method", p.name());
+                }
+                ObjectNode overrides = point.putObject("overrides");
+                p.overrides().forEach((path, value) -> overrides.set(path, value.deepCopy()));
+            }
+        }
+        ArrayNode seedsNode = out.putArray("seeds");
+        seeds.forEach(seedsNode::add);
+        out.put("baseline", baseline);
+        ArrayNode metricsNode = out.putArray("metrics");
+        metrics.forEach(metricsNode::add);
+        out.put("x", x);
+        // Through text and back, so numbers compare equal to the same record read from its file.
+        try {
+            return (ObjectNode) JSON.readTree(JSON.writeValueAsString(out));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot encode the sweep: " + e.getOriginalMessage(), e);
         }
     }
 
@@ -218,7 +262,7 @@ public record SweepConfig(String name, Kind kind, ObjectNode base, List<Axis> ax
                         + String.join(", ", FIELDS.stream().sorted().toList()));
             }
         });
-        String name = root.has("name") ? text(root, "name")
+        String name = root.has("name") ? folderName(text(root, "name"))
                 : file.getFileName().toString().replaceFirst("\\.(ya?ml|json)$", "");
         Kind kind = kind(root);
         ObjectNode base = base(root, file, kind);
@@ -286,13 +330,26 @@ public record SweepConfig(String name, Kind kind, ObjectNode base, List<Axis> ax
         }
         List<String> metrics = root.has("metrics")
                 ? values(root.get("metrics"), "metrics").stream().map(m -> m.asText()).toList() : kind.defaultMetrics();
-        SweepConfig config = new SweepConfig(name, kind, base, axes, seeds, baseline, metrics, null);
+        SweepConfig config = new SweepConfig(name, kind, base, axes, seeds, baseline, metrics, null, file);
         String x = root.has("x") ? text(root, "x") : config.defaultX();
         if (x != null && !config.columns().contains(x)) {
             throw new IllegalArgumentException("field 'x': '" + x + "' is not a swept field; swept: "
                     + String.join(", ", config.columns()));
         }
-        return new SweepConfig(name, kind, base, axes, seeds, baseline, metrics, x);
+        return new SweepConfig(name, kind, base, axes, seeds, baseline, metrics, x, file);
+    }
+
+    /**
+     * A name that is one folder name: it names the default sweep directory, sweeps/&lt;name&gt;, which
+     * must stay inside sweeps/.
+     */
+    private static String folderName(String name) {
+        boolean separator = name.chars().anyMatch(c -> c == '/' || c == '\\' || c == ':' || c < 0x20);
+        if (separator || name.equals(".") || name.equals("..")) {
+            throw new IllegalArgumentException("field 'name': '" + name + "' is not a folder name: it names the "
+                    + "sweep's directory (sweeps/<name>), so it takes no '/', '\\', ':' and is not '.' or '..'");
+        }
+        return name;
     }
 
     /** The first grid field whose values are all numbers. */

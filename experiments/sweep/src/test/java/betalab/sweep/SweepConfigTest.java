@@ -125,6 +125,10 @@ class SweepConfigTest {
             "kind: eval|field 'kind': expected train or seed, got eval",
             "seeds: 0|field 'seeds': a count must be ≥ 1, got 0",
             "x: steps|field 'x': 'steps' is not a swept field",
+            "name: ../../escape|field 'name': '../../escape' is not a folder name",
+            "name: /tmp/escape|field 'name': '/tmp/escape' is not a folder name",
+            "name: ..|field 'name': '..' is not a folder name",
+            "name: a\\b|field 'name': 'a\\b' is not a folder name",
     })
     void mistakesAreOneLineNamingTheField(String extra, String message) throws IOException {
         Path file = Files.writeString(dir.resolve("bad.yaml"), BASE + extra.replace("\\n", "\n") + "\n");
@@ -132,13 +136,57 @@ class SweepConfigTest {
                 .hasMessageContaining(message).hasMessageNotContaining("\n");
     }
 
+    /** A path through a value that is not a section fails when the file is read, naming it, not when the sweep runs. */
     @Test
-    void aTrainConfigMistakeNamesTheRunAndTheField() throws IOException {
+    void aPathThatCannotBeSetFailsWhenRead() throws IOException {
+        Path file = Files.writeString(dir.resolve("bad.yaml"), BASE + "grid: {steps.every: [1]}\n");
+        assertThatThrownBy(() -> SweepConfig.read(file))
+                .hasMessage(file + ": cannot set 'steps.every': 'steps' is not a section");
+    }
+
+    /** Methods, grid values and seeds are hostile strings too: every run's directory stays in runs/. */
+    @Test
+    void runIdsStayInsideTheRunsFolder() throws IOException {
+        SweepConfig c = read(BASE + """
+                methods:
+                  ../../escape: {}
+                  /abs: {}
+                grid:
+                  task.label_noise: [0.0]
+                  optimizer.name: [../.., "a/b\\\\c"]
+                """);
+        Path runs = dir.resolve("out/runs");
+        for (SweepRun run : c.runs()) {
+            Path runDir = Sweep.runDirectory(dir.resolve("out"), run);
+            assertThat(runDir.normalize().getParent()).as(run.id()).isEqualTo(runs);
+            assertThat(run.id()).doesNotContain("/", "\\");
+        }
+        assertThat(c.runs()).hasSize(4);
+    }
+
+    @Test
+    void aTrainConfigMistakeNamesTheFileTheRunAndTheField() throws IOException {
         SweepConfig c = read(BASE + "grid: {task.label_nois: [0.1]}\n");
         assertThatThrownBy(() -> new Sweep(Registry.discover(), c, dir.resolve("out")).run(1, SweepTest.SILENT))
-                .hasMessage("run label_nois=0.1__seed=0: field 'task.label_nois' is not a knob of task 'bandit'; "
+                .hasMessage(dir.resolve("sweep.yaml") + ": run label_nois=0.1__seed=0: field 'task.label_nois' is "
+                        + "not a knob of task 'bandit'; "
                         + "known: prompts, prompt_dim, response_dim, candidates, temperature, label_noise, "
                         + "eval_fraction, pairs_per_prompt");
+        assertThat(dir.resolve("out")).doesNotExist();
+    }
+
+    /** An unknown β scheme or a bad knob inside a method fails before anything runs, naming the method's run. */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "{beta: {name: policy_mpl}}|run typo__seed=0: field 'beta.name' names unknown beta 'policy_mpl'; available: ",
+            "{beta: {name: policy_mlp, hiden: [4]}}|run typo__seed=0: field 'beta.hiden' is not a knob of beta 'policy_mlp'; known: hidden",
+            "{loss: {name: robust, epsilon: 0.7}}|run typo__seed=0: field 'loss.epsilon' must be ",
+    })
+    void aMethodsMistakeFailsBeforeAnythingRuns(String method, String message) throws IOException {
+        SweepConfig c = read(BASE + "methods:\n  dpo: {}\n  typo: " + method + "\n");
+        assertThatThrownBy(() -> new Sweep(Registry.discover(), c, dir.resolve("out")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith(dir.resolve("sweep.yaml") + ": " + message).hasMessageNotContaining("\n");
         assertThat(dir.resolve("out")).doesNotExist();
     }
 
@@ -147,7 +195,8 @@ class SweepConfigTest {
     void theOldEnvironmentSectionFailsWithTheHint() throws IOException {
         SweepConfig c = read(BASE.replace("task: {name: bandit,", "environment: {"));
         assertThatThrownBy(() -> new Sweep(Registry.discover(), c, dir.resolve("out")).run(1, SweepTest.SILENT))
-                .hasMessageStartingWith("run seed=0: field 'environment' is no longer read: ")
+                .hasMessageStartingWith(dir.resolve("sweep.yaml") + ": run seed=0: field 'environment' is no longer "
+                        + "read: ")
                 .hasMessageContaining("task: {name: bandit");
         assertThat(dir.resolve("out")).doesNotExist();
     }
@@ -180,5 +229,10 @@ class SweepConfigTest {
         }
         SweepConfig quick = SweepConfig.read(examples.resolve("sweep-quick.yaml"));
         quick.runs().forEach(r -> train.resolve(r.config()));
+        // As the sweep command checks them, headline metrics included; nothing is written.
+        for (SweepConfig study : List.of(compare, seeds, quick)) {
+            new Sweep(registry, study, dir.resolve("out"));
+        }
+        assertThat(dir.resolve("out")).doesNotExist();
     }
 }

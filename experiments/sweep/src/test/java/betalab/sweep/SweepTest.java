@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.within;
 import betalab.api.registry.Registry;
 import betalab.training.ConfigTree;
 import betalab.training.PreferenceTraining;
+import betalab.training.DirectoryLock;
 import betalab.training.RunFiles;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -17,6 +18,8 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,7 +41,7 @@ class SweepTest {
             """;
 
     /** Remembers what the sweep reported. */
-    static final class Recorder implements Sweep.Listener {
+    static class Recorder implements Sweep.Listener {
         int total;
         int skipped;
         final List<String> started = Collections.synchronizedList(new ArrayList<>());
@@ -124,7 +127,8 @@ class SweepTest {
 
         assertThatThrownBy(() -> new Sweep(REGISTRY, c, dir.resolve("out")).run(1, SILENT))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("run broken__seed=0: field 'loss.epsilon' must be ≥ 0 and ≤ 0.5, got 0.9");
+                .hasMessage(dir.resolve("sweep.yaml") + ": run broken__seed=0: field 'loss.epsilon' must be ≥ 0 and "
+                        + "≤ 0.5, got 0.9");
         assertThat(dir.resolve("out")).doesNotExist();
     }
 
@@ -158,6 +162,7 @@ class SweepTest {
         assertThat(summary(out, "dpo__label_noise=0.2__seed=0").get("status").asText()).isEqualTo("completed");
     }
 
+    /** Forced onto a directory of another sweep, only the runs whose config changed run again. */
     @Test
     void aRunWhoseConfigChangedIsRunAgain() throws IOException {
         Path out = dir.resolve("out");
@@ -165,11 +170,153 @@ class SweepTest {
         Recorder same = new Recorder();
         new Sweep(REGISTRY, config(TINY), out).run(1, same);
         Recorder changed = new Recorder();
-        new Sweep(REGISTRY, config(TINY.replace("steps: 12", "steps: 8")), out).run(1, changed);
+        Sweep other = new Sweep(REGISTRY, config(TINY.replace("steps: 12", "steps: 8")), out);
+        try (Sweep.Claim forced = other.claim(true)) {
+            other.run(1, changed);
+        }
 
         assertThat(same.skipped).isEqualTo(1);
         assertThat(changed.skipped).isZero();
         assertThat(summary(out, "seed=0").get("steps").asInt()).isEqualTo(8);
+        assertThat(RunFiles.JSON.readTree(out.resolve(Sweep.RECORD).toFile())).isEqualTo(other.config().toJson());
+    }
+
+    /** Every file under {@code root} with its size and time: what "left as it was" compares. */
+    static Map<String, String> snapshot(Path root) throws IOException {
+        Map<String, String> files = new TreeMap<>();
+        if (Files.exists(root)) {
+            try (Stream<Path> all = Files.walk(root)) {
+                for (Path p : all.toList()) {
+                    files.put(root.relativize(p).toString(), Files.isDirectory(p) ? "dir"
+                            : Files.size(p) + "@" + Files.getLastModifiedTime(p).toMillis());
+                }
+            }
+        }
+        return files;
+    }
+
+    @Test
+    void aDirectoryHoldingADifferentSweepIsRefusedUnlessForced() throws IOException {
+        Path out = dir.resolve("out");
+        new Sweep(REGISTRY, config(TINY + "seeds: 2\n"), out).run(2, SILENT);
+        Map<String, String> before = snapshot(out);
+        Sweep other = new Sweep(REGISTRY, config(TINY.replace("beta: 0.5", "beta: 0.2") + "seeds: [0, 5]\n"), out);
+
+        assertThatThrownBy(() -> other.run(1, SILENT)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage(out + " holds a different sweep (its sweep-resolved.json differs in base, seeds); choose "
+                        + "another --out, or add --force to run this sweep there (runs whose config changed are run "
+                        + "again)");
+        assertThat(snapshot(out)).isEqualTo(before);
+
+        Recorder forced = new Recorder();
+        try (Sweep.Claim claim = other.claim(true)) {
+            assertThat(other.run(1, forced)).isEqualTo(new Sweep.Outcome(2, 0, 2, 0));
+        }
+        assertThat(forced.started).containsExactly("seed=0", "seed=5");
+    }
+
+    /** A folder with files but no sweep record may be anything: results.csv and runs/ are not written into it. */
+    @Test
+    void aDirectoryWithOtherFilesIsRefusedUnlessForced() throws IOException {
+        Path out = Files.createDirectories(dir.resolve("out"));
+        Files.writeString(out.resolve("results.csv"), "precious\n");
+        Files.writeString(out.resolve(".hidden"), "a lock or a temporary file\n");
+        Sweep sweep = new Sweep(REGISTRY, config(TINY), out);
+
+        assertThatThrownBy(() -> sweep.run(1, SILENT)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith(out + " holds files (results.csv) but no sweep record (sweep-resolved.json)")
+                .hasMessageContaining("--force");
+        assertThat(out.resolve("results.csv")).hasContent("precious");
+        assertThat(out.resolve("runs")).doesNotExist();
+    }
+
+    /**
+     * While a sweep runs it holds its directory: a second sweep there (here started from the first's
+     * listener, so it is certainly mid-run) fails at once, naming the owner, and changes nothing.
+     */
+    @Test
+    void aSecondSweepOnALiveDirectoryFailsAtOnceNamingTheOwner() throws IOException {
+        Path out = dir.resolve("out");
+        SweepConfig c = config(TINY + "seeds: 2\n");
+        List<Throwable> second = new ArrayList<>();
+        List<Map<String, String>> snapshots = new ArrayList<>();
+        Recorder first = new Recorder() {
+            @Override
+            public void planned(int total, int skipped) {
+                super.planned(total, skipped);
+                try {
+                    Map<String, String> before = snapshot(out);
+                    try {
+                        new Sweep(REGISTRY, c, out).run(1, SILENT);
+                    } catch (RuntimeException e) {
+                        second.add(e);
+                    }
+                    snapshots.add(before);
+                    snapshots.add(snapshot(out));
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+        };
+
+        assertThat(new Sweep(REGISTRY, c, out).run(1, first)).isEqualTo(new Sweep.Outcome(2, 0, 2, 0));
+
+        assertThat(second).singleElement().isInstanceOf(IllegalStateException.class).extracting(Throwable::getMessage)
+                .asString().startsWith(out + " is in use by another betalab process (pid "
+                        + ProcessHandle.current().pid() + ", since ").doesNotContain("\n");
+        assertThat(snapshots.get(1)).isEqualTo(snapshots.get(0));
+        // Released at the end: the directory can be taken again.
+        DirectoryLock.acquire(out).close();
+    }
+
+    /** A sweep whose runs fail, or that fails itself, still lets go of its directory. */
+    @Test
+    void theLockIsReleasedWhenRunsFailAndWhenTheSweepFails() throws IOException {
+        Path out = dir.resolve("out");
+        Sweep sweep = new Sweep(REGISTRY, config(TINY + "methods:\n  broken: " + BROKEN + "\n"), out);
+        assertThat(sweep.run(1, SILENT).failed()).isEqualTo(1);
+        DirectoryLock.acquire(out).close();
+
+        Recorder throwing = new Recorder() {
+            @Override
+            public void planned(int total, int skipped) {
+                throw new IllegalStateException("listener failed");
+            }
+        };
+        assertThatThrownBy(() -> sweep.run(1, throwing)).hasMessage("listener failed");
+        DirectoryLock.acquire(out).close();
+    }
+
+    /** An unknown headline metric would be a column of dashes: it fails before anything runs, with the known names. */
+    @Test
+    void anUnknownMetricFailsBeforeAnythingRuns() throws IOException {
+        SweepConfig c = config(TINY + "metrics: [eval/true_reward, eval/true_rewrd]\n");
+
+        assertThatThrownBy(() -> new Sweep(REGISTRY, c, dir.resolve("out"))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith(dir.resolve("sweep.yaml") + ": field 'metrics': 'eval/true_rewrd' is not a "
+                        + "metric these runs record; known: step, epoch, loss, grad_norm, learning_rate, rewards/chosen")
+                .hasMessageContaining(", eval/true_reward, eval/kl_ref, eval/pref_accuracy, eval/win_rate_vs_ref, "
+                        + "eval/beta_clean, eval/beta_flipped").hasMessageNotContaining("\n");
+        assertThat(dir.resolve("out")).doesNotExist();
+    }
+
+    /** The names a sweep checks its metrics against are exactly those each kind of run ends with. */
+    @Test
+    void theKnownMetricsAreTheOnesRunsRecord() throws IOException {
+        // With noise, so that β on flipped pairs is a number (a summary leaves out what is not).
+        String noisy = TINY.replace("candidates: 4}", "candidates: 4, label_noise: 0.3}");
+        for (String yaml : List.of(noisy, "kind: seed\nbase: {epochs: 3}\n")) {
+            SweepConfig c = config(yaml);
+            Path out = dir.resolve("out-" + c.kind().label());
+            new Sweep(REGISTRY, c, out).run(1, SILENT);
+            SweepRun run = c.runs().get(0);
+            Runner runner = Runner.of(c.kind(), REGISTRY);
+            List<String> recorded = new ArrayList<>();
+            summary(out, run.id()).get("last_eval").fieldNames().forEachRemaining(recorded::add);
+
+            assertThat(runner.metrics(runner.resolve(run.config()))).as(c.kind().label())
+                    .containsExactlyInAnyOrderElementsOf(recorded);
+        }
     }
 
     /** The seed study as a sweep: seed 42 is the seed document's printed run. */
