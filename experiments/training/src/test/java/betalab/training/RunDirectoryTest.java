@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -92,6 +93,7 @@ class RunDirectoryTest {
         run.saveCheckpoint(1, Map.of("box", new ToyTraining.Box(1, 2)));
         row(run, 2, Map.of("eval/score", 0.9));
         row(run, 3, Map.of("loss", 1.0));
+        run.close(); // the process ends
 
         // Opened, named its best metric, then resumed: the rows after step 1, and their best, are gone.
         RunDirectory reopened = RunDirectory.open(path).bestBy("eval/score", true);
@@ -112,6 +114,7 @@ class RunDirectoryTest {
         sixSteps(run, 4);
         run.saveCheckpoint(4, Map.of("box", new ToyTraining.Box(4)));
         row(run, 5, Map.of("loss", 0.2));
+        run.close();
 
         // Resumed first, then told its metric (as a resumed training run is): the best is still step 2's.
         RunDirectory reopened = RunDirectory.open(path);
@@ -131,14 +134,23 @@ class RunDirectoryTest {
         Path path = dir.resolve("run");
         RunDirectory run = RunDirectory.create(path, Map.of(), Map.of());
         sixSteps(run, 3);
-        assertThat(RunDirectory.open(path).resume(Map.of())).isZero();
+        run.close();
+        RunDirectory again = RunDirectory.open(path);
+        assertThat(again.resume(Map.of())).isZero();
         // The run starts over: it writes its step-0 row again, so none is kept.
         assertThat(rows(path)).isEmpty();
 
-        run.saveCheckpoint(2, Map.of("box", new ToyTraining.Box(1)));
-        assertThatThrownBy(() -> RunDirectory.open(path).resume(Map.of("other", new ToyTraining.Box(1))))
-                .hasMessageContaining("holds no state for 'other'");
-        assertThatThrownBy(() -> RunDirectory.open(path).resume(Map.of("box", new ToyTraining.Box(1, 2))))
-                .hasMessageContaining("'values' holds 1 numbers, expected 2");
+        again.saveCheckpoint(2, Map.of("box", new ToyTraining.Box(1)));
+        again.close();
+        for (Map<String, betalab.api.Stateful> wrong : List.of(Map.<String, betalab.api.Stateful>of("other",
+                new ToyTraining.Box(1)), Map.<String, betalab.api.Stateful>of("box", new ToyTraining.Box(1, 2)))) {
+            RunDirectory opened = RunDirectory.open(path);
+            try {
+                assertThatThrownBy(() -> opened.resume(wrong)).hasMessageMatching(
+                        ".*(holds no state for 'other'|'values' holds 1 numbers, expected 2).*");
+            } finally {
+                opened.close();
+            }
+        }
     }
 }
