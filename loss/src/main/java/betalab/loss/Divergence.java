@@ -15,10 +15,16 @@ import java.util.function.UnaryOperator;
  *   <li>reverse_kl {@code s(u) = u} (plain DPO, the default);</li>
  *   <li>forward_kl {@code s(u) = −e^(−u)};</li>
  *   <li>js {@code s(u) = log σ(u)};</li>
- *   <li>alpha {@code s(u) = e^((α−1)u) / (α−1)}, α ≠ 1.</li>
+ *   <li>alpha {@code s(u) = e^((α−1)u) / (α−1)}; at |α − 1| &lt; 1e-6, the limit, reverse_kl, as TRL
+ *       falls back to it.</li>
  * </ul>
  * Exponents are clamped at {@value #MAX_EXPONENT}, so s stays finite for any log-ratio; forward_kl
- * is the alpha form at α = 0 and shares that clamp.
+ * is the alpha form at α = 0 and shares that clamp. These are TRL's {@code f_divergence_type} forms
+ * as of v0.29 through v1.9 (and main, 1.10.0.dev0, July 2026).
+ *
+ * <p>Length normalisation comes after the transform, h̄ = s(c)/|y_w| − s(r)/|y_l|, as TRL computes
+ * ipo since v0.29 and sigmoid_norm since it appeared (v1.4). TRL up to v0.28 averaged the
+ * log-probabilities over the completion first, s(c/|y_w|) − s(r/|y_l|); the two agree at reverse_kl.
  */
 final class Divergence {
     static final String REVERSE_KL = "reverse_kl";
@@ -30,7 +36,10 @@ final class Divergence {
             "f-divergence whose s(u) replaces the log-ratios c, r in h = s(c) − s(r)",
             REVERSE_KL, FORWARD_KL, JS, ALPHA);
     static final Knob<Double> ALPHA_COEFFICIENT = Knob.real(ALPHA, 0.5,
-            "α of the alpha divergence, s(u) = e^((α−1)u)/(α−1); any finite α ≠ 1");
+            "α of the alpha divergence, s(u) = e^((α−1)u)/(α−1); any finite α, α = 1 being reverse_kl");
+
+    /** TRL's tolerance for the limit α → 1, where it falls back to reverse_kl. */
+    static final double ALPHA_LIMIT = 1e-6;
     static final List<Knob<?>> KNOBS = List.of(KIND, ALPHA_COEFFICIENT);
 
     /** The catalogue's cap: e^80 ≈ 5.5e34 is finite even in float32 (largest 3.4e38). */
@@ -48,16 +57,15 @@ final class Divergence {
     /** The divergence chosen by the knobs {@code divergence} and {@code alpha}. */
     static Divergence from(Settings settings) {
         double alpha = settings.real(ALPHA);
-        if (alpha == 1 || !Double.isFinite(alpha)) {
-            throw new IllegalArgumentException(settings.owner() + ": knob '" + ALPHA + "' must be finite and ≠ 1 "
-                    + "(the limit α → 1 is divergence " + REVERSE_KL + "), got " + alpha);
+        if (!Double.isFinite(alpha)) {
+            throw new IllegalArgumentException(settings.owner() + ": knob '" + ALPHA + "' must be finite, got " + alpha);
         }
         String kind = settings.text(KIND.name());
         return switch (kind) {
             case REVERSE_KL -> IDENTITY;
             case FORWARD_KL -> new Divergence(u -> power(u, 0));
             case JS -> new Divergence(Tensor::logSigmoid);
-            case ALPHA -> new Divergence(u -> power(u, alpha));
+            case ALPHA -> Math.abs(alpha - 1) < ALPHA_LIMIT ? IDENTITY : new Divergence(u -> power(u, alpha));
             // Settings already checks the choices; this guards a choice added without a case here.
             default -> throw new IllegalArgumentException(settings.owner() + ": knob '" + KIND.name()
                     + "' must be " + KIND.range() + ", got '" + kind + "'");
@@ -69,14 +77,18 @@ final class Divergence {
         return transform == null ? batch.margin() : between(batch.chosenLogRatio(), batch.rejectedLogRatio());
     }
 
-    /** h̄ = s(c/|y_w|) − s(r/|y_l|): TRL normalises the log-probabilities first, then transforms. */
+    /** h̄ = s(c)/|y_w| − s(r)/|y_l|: transformed first, then normalised, as TRL since v0.29. */
     Tensor normalisedMargin(PreferenceBatch batch) {
-        return between(batch.chosenLogRatio().div(batch.chosenLength()),
-                batch.rejectedLogRatio().div(batch.rejectedLength()));
+        return score(batch.chosenLogRatio()).div(batch.chosenLength())
+                .sub(score(batch.rejectedLogRatio()).div(batch.rejectedLength()));
+    }
+
+    private Tensor score(Tensor u) {
+        return transform == null ? u : transform.apply(u);
     }
 
     private Tensor between(Tensor c, Tensor r) {
-        return transform == null ? c.sub(r) : transform.apply(c).sub(transform.apply(r));
+        return score(c).sub(score(r));
     }
 
     /** e^min((α−1)u, 80) / (α−1); min(x, 80) written as x − relu(x − 80). */

@@ -12,9 +12,14 @@ import java.util.List;
 import java.util.function.Function;
 
 /**
- * Binds the preference losses by their TRL {@code loss_type} names. Formulas and sources: the README's catalogue and the papers named there; c, r are
- * the chosen and rejected log-ratios, h = c − r, h̄ = c/|y_w| − r/|y_l|, β is per pair. Losses
- * written in h (or h̄) also take the f-divergence knobs of {@link Divergence}.
+ * Binds the preference losses by their TRL {@code loss_type} names. Formulas and sources: the README's
+ * catalogue and the papers named there; c, r are the chosen and rejected log-ratios, s the
+ * f-divergence's transform (identity by default), h = s(c) − s(r), h̄ = s(c)/|y_w| − s(r)/|y_l|, β is
+ * per pair. Losses written in h (or h̄) also take the f-divergence knobs of {@link Divergence}. At the
+ * default divergence every formula matches TRL's {@code DPOTrainer} of v1.9 (and main, 1.10.0.dev0,
+ * July 2026); with another divergence so do those in h and h̄ — ipo since v0.29 (earlier:
+ * s(c/|y_w|) − s(r/|y_l|)), sigmoid_norm since it appeared in v1.4 — while TRL also transforms c, r in
+ * nca_pair, bco_pair and sppo_hard, which here take no divergence.
  */
 public final class LossesExtension extends AbstractModule implements Extension {
     static final String EPSILON = "epsilon";
@@ -40,7 +45,8 @@ public final class LossesExtension extends AbstractModule implements Extension {
         loss("robust", "robust DPO: [−(1−ε) log σ(βh) + ε log σ(−βh)] / (1−2ε)", onH(FLIP_RATE),
                 s -> Losses.ofMargin(Divergence.from(s), z -> Links.robust(z, s.real(EPSILON))));
         loss("hinge", "SLiC: relu(1 − βh)", onH(), s -> Losses.ofMargin(Divergence.from(s), Links::hinge));
-        loss("ipo", "IPO: (h̄ − 1/(2β))², h̄ = c/|y_w| − r/|y_l|", onH(), s -> Losses.ipo(Divergence.from(s)));
+        loss("ipo", "IPO: (h̄ − 1/(2β))², h̄ = s(c)/|y_w| − s(r)/|y_l| (TRL ≥ v0.29; "
+                + "v0.28 and earlier normalised before s)", onH(), s -> Losses.ipo(Divergence.from(s)));
         loss("exo_pair", "EXO: σ(βh)[log σ(βh) − log(1−ε)] + σ(−βh)[log σ(−βh) − log ε]", onH(EXO_EPSILON),
                 s -> Losses.ofMargin(Divergence.from(s), z -> Links.exo(z, s.real(EPSILON))));
         loss("nca_pair", "NCA: −log σ(βc) − ½ log σ(−βc) − ½ log σ(−βr)", List.of(), s -> Losses.ofRewards(
@@ -60,7 +66,7 @@ public final class LossesExtension extends AbstractModule implements Extension {
                 s -> Losses.ofRewards((bc, br) -> bc.sigmoid().add(br.sub(bc).sigmoid())));
         loss("discopop", "DiscoPOP: (1−m)(−log σ(βh)) + m·e^(−βh), m = σ(βh/τ)", onH(TEMPERATURE),
                 s -> Losses.ofMargin(Divergence.from(s), z -> Links.discopop(z, s.real(TAU))));
-        loss("sigmoid_norm", "length-normalised DPO: −log σ(β·h̄), h̄ = c/|y_w| − r/|y_l|", onH(),
+        loss("sigmoid_norm", "length-normalised DPO: −log σ(β·h̄), h̄ = s(c)/|y_w| − s(r)/|y_l| (TRL ≥ v1.4)", onH(),
                 s -> Losses.ofNormalisedMargin(Divergence.from(s), Links::logistic));
         loss("simpo", "SimPO, reference-free: −log σ(β·log πθ(y_w)/|y_w| − β·log πθ(y_l)/|y_l| − γ)",
                 List.of(MARGIN_GAMMA), s -> Losses.simpo(s.real(GAMMA)));

@@ -53,7 +53,7 @@ final class Formulas {
         }
 
         double hbar() {
-            return s.applyAsDouble(c() / lw) - s.applyAsDouble(r() / ll);
+            return s.applyAsDouble(c()) / lw - s.applyAsDouble(r()) / ll;
         }
 
         /** β·h. */

@@ -77,8 +77,6 @@ class KnobsTest {
             simpo        | gamma=-0.1                        | gamma
             discopop     | tau=0                             | tau
             discopop     | tau=-0.05                         | tau
-            sigmoid      | alpha=1                           | alpha
-            ipo          | divergence=alpha;alpha=1.0        | alpha
             hinge        | divergence=kl                     | divergence
             weighted     | terms=sigmoid,ipo;weights=1       | weights
             weighted     | terms=sigmoid;weights=1,2         | weights
@@ -89,7 +87,6 @@ class KnobsTest {
             weighted     | terms=weighted                    | terms
             weighted     | terms=cdpo;epsilon=0.7            | epsilon
             weighted     | terms=robust,exo_pair;epsilon=0.5 | epsilon
-            weighted     | terms=sigmoid;alpha=1             | alpha
             weighted     | terms=sigmoid;gamma=1             | gamma
             """)
     void rejectsValuesOutOfRangeNamingTheKnob(String loss, String given, String knob) {

@@ -110,4 +110,33 @@ class PreferenceObjectiveTest {
         assertThatThrownBy(() -> objective.evaluate(batch())).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("pair 1");
     }
+
+    /** A scheme that keeps the first two pairs, as β-DPO's filter returns 0/1 weights. */
+    private static final class FilteringBeta implements BetaEstimator {
+        @Override
+        public Tensor beta(PreferenceBatch batch) {
+            return f64(0.5, 0.5, 0.5);
+        }
+
+        @Override
+        public Estimate train(PreferenceBatch batch) {
+            return new Estimate(beta(batch), f64(1, 1, 0), null);
+        }
+    }
+
+    /** Pair weights on AOT's sorted quantiles mean nothing: refused in one line, as TRL refuses WPO with AOT. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({"aot,", "aot_unpaired,", "weighted,'sigmoid,aot'"})
+    void pairWeightsWithABatchCoupledLossAreRefused(String name, String terms) {
+        java.util.Map<String, Object> knobs = terms == null ? java.util.Map.of() : java.util.Map.of("terms", terms);
+        PreferenceObjective objective = new PreferenceObjective(new FilteringBeta(), Formulas.loss(name, knobs));
+        assertThatThrownBy(() -> objective.train(batch())).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("batch-coupled").hasMessageNotContaining("\n");
+        // Evaluation weighs nothing, and a per-pair loss takes the weights.
+        assertThat(objective.evaluate(batch()).loss().item()).isFinite();
+        PreferenceObjective.Evaluation weighted = new PreferenceObjective(new FilteringBeta(),
+                Formulas.loss("sigmoid", java.util.Map.of())).train(batch());
+        double expected = (Math.log1p(Math.exp(-0.5 * H[0])) + Math.log1p(Math.exp(-0.5 * H[1]))) / 2;
+        assertThat(weighted.loss().item()).isCloseTo(expected, within(1e-12));
+    }
 }

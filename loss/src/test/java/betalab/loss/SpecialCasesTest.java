@@ -83,4 +83,16 @@ class SpecialCasesTest {
             assertMatches(values(Formulas.loss("weighted", knobs), p), values(c.build(), p), "weighted " + c);
         }
     }
+
+    /** α = 1 is the limit α → 1 of the alpha divergence: TRL falls back to reverse_kl (within 1e-6), and so do we. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("onH")
+    void alphaOfOneIsReverseKl(Formulas.Case c) {
+        for (double alpha : new double[] {1.0, 1 + 5e-7, 1 - 5e-7}) {
+            for (Pairs p : POINTS) {
+                assertMatches(values(c.build(Map.of("divergence", "alpha", "alpha", alpha)), p), c.expected(p),
+                        c + " under alpha " + alpha);
+            }
+        }
+    }
 }

@@ -29,10 +29,12 @@ public final class BetaSchemesExtension extends AbstractModule implements Extens
                 "bounded PPL-scaled β = |w|·PPL_πθ(x)·(1 + ε·tanh(NN(h))) (1587causalai/learnable-beta-dpo)",
                 PplScaledBeta.KNOBS, PplScaledBeta::fromSettings);
         schemes.bind(binder(), "beta_dpo_batch",
-                "β-DPO's batch-level dynamic β, β₀·[1 + α(mean M − M₀)], with optional filtering (Wu et al. 2024)",
+                "β-DPO's batch-level dynamic β, β₀·[1 + α(mean of the kept gaps − M₀)] per micro-batch, with its "
+                        + "Gaussian filter, as the authors' code runs it (Wu et al. 2024; junkangwu/beta-DPO)",
                 BetaDpo.KNOBS, (settings, context) -> BetaDpo.fromSettings(BetaDpo.Level.BATCH, settings, context));
         schemes.bind(binder(), "beta_dpo_instance",
-                "β-DPO's instance-level dynamic β, β₀·[1 + α(M_i − M₀)], with optional filtering (Wu et al. 2024)",
+                "β-DPO's instance-level dynamic β, β₀·[1 + α(A_i − M₀)] (the paper's variant; Wu et al. 2024), "
+                        + "statistics and filter as beta_dpo_batch",
                 BetaDpo.KNOBS, (settings, context) -> BetaDpo.fromSettings(BetaDpo.Level.INSTANCE, settings, context));
     }
 }

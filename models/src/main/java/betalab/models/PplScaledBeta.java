@@ -22,7 +22,10 @@ import java.util.List;
  *
  * <p>h is the policy's representation of the prompt by default (the design's last hidden state);
  * knob "input" = features puts the head on the raw prompt features instead, for data without a
- * policy representation. Nothing is detached: the loss's gradient through β reaches w, the head, the
+ * policy representation. {@code init_beta} > 0 starts w at init_beta (in place of beta0) and the
+ * head's last layer at weights 0 and bias 0, so that tanh(NN(h)) = 0 and β = init_beta·PPL_πθ(x) for
+ * every input at the start: the perplexity factor is the policy's, not a parameter, so this is as
+ * near a constant initial β as the design allows (exactly init_beta where PPL = 1). Nothing is detached: the loss's gradient through β reaches w, the head, the
  * representation and log πθ(x), as in the design's joint training.
  */
 public final class PplScaledBeta extends Module implements BetaEstimator {
@@ -33,6 +36,9 @@ public final class PplScaledBeta extends Module implements BetaEstimator {
     static final Knob<String> INPUT = Knob.text("input", PromptInput.REPRESENTATION.label(), "what the head reads: "
             + "the policy's representation of the prompt, or the raw prompt features",
             PromptInput.REPRESENTATION.label(), PromptInput.FEATURES.label());
+    static final Knob<Double> INIT_BETA = Knob.real("init_beta", 0.0, "starts w at init_beta and the head at "
+            + "tanh(NN) = 0 (zero last layer), so β = init_beta·PPL_πθ(x) at first; 0 keeps beta0 and a random head")
+            .atLeast(0);
     static final List<Knob<?>> KNOBS = knobs();
 
     private final Tensor w;
@@ -54,7 +60,12 @@ public final class PplScaledBeta extends Module implements BetaEstimator {
 
     static PplScaledBeta fromSettings(Settings settings, Context context) {
         PromptHead head = new PromptHead(PromptInput.named(settings.get(INPUT)), 1, settings, context);
-        return new PplScaledBeta(settings.get(BETA0), settings.get(EPSILON), head, settings.owner(), context.dtype());
+        double initBeta = settings.get(INIT_BETA);
+        if (initBeta > 0) {
+            SoftplusMlpBeta.zeroLastLayer(head, 0);
+        }
+        return new PplScaledBeta(initBeta > 0 ? initBeta : settings.get(BETA0), settings.get(EPSILON), head,
+                settings.owner(), context.dtype());
     }
 
     @Override
@@ -79,7 +90,7 @@ public final class PplScaledBeta extends Module implements BetaEstimator {
     }
 
     private static List<Knob<?>> knobs() {
-        List<Knob<?>> knobs = new ArrayList<>(List.of(BETA0, EPSILON, INPUT));
+        List<Knob<?>> knobs = new ArrayList<>(List.of(BETA0, EPSILON, INPUT, INIT_BETA));
         knobs.addAll(PromptHead.knobs(16));
         return List.copyOf(knobs);
     }

@@ -15,7 +15,10 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * β-DPO on batches worked by hand. With β₀ = 0.5, α = 0.6, m = 0.9:
+ * β-DPO on batches worked by hand. Most tests run the variant (betalab's earlier β-DPO: gap β₀·h,
+ * statistics from the first batch, no filter unless asked, the whole batch at once); the authors'
+ * rule, the default, is checked step by step in {@link BetaDpoTraceTest} and by hand below. With
+ * β₀ = 0.5, α = 0.6, m = 0.9:
  * <pre>
  * step 1: h = [1, 3, 5]   M = [0.5, 1.5, 2.5]  mean 1.5, std 1   →  M₀ = 1.5,  σ = 1 (first batch)
  * step 2: h = [2, 6, 10]  M = [1, 3, 5]        mean 3,   std 2   →  M₀ = 0.9·1.5 + 0.1·3 = 1.65
@@ -30,7 +33,8 @@ class BetaDpoTest {
     private static final double TOLERANCE = 1e-12;
 
     private static BetaDpo scheme(String name, long seed, Object... knobs) {
-        Map<String, Object> settings = new HashMap<>(Map.of("beta0", 0.5, "alpha", 0.6));
+        Map<String, Object> settings = new HashMap<>(Map.of("beta0", 0.5, "alpha", 0.6, "gap", "scaled",
+                "start", "first_batch", "filter", false, "micro_batch", 0));
         for (int i = 0; i < knobs.length; i += 2) {
             settings.put((String) knobs[i], knobs[i + 1]);
         }
@@ -59,6 +63,26 @@ class BetaDpoTest {
         assertThat(scheme.runningMean()).isCloseTo(1.65, within(TOLERANCE));
         assertThat(scheme.runningStd()).isCloseTo(1.1, within(TOLERANCE));
         assertThat(scheme.train(STEP2).weights()).as("no filter, every pair counts").isNull();
+    }
+
+    /**
+     * The authors' rule (the defaults but the filter): A = h = [1, 3, 5], mean 3, std 2; from 0,
+     * M₀ = 0.1·3 = 0.3, σ = 0.1·2 = 0.2; β_i = 0.5·[1 + 0.6·(h_i − 0.3)] = [0.71, 1.31, 1.91]. With
+     * α = 2 (no cap at 1) the batch-level β is 0.5·[1 + 2·(3 − 0.3)] = 3.2.
+     */
+    @Test
+    void authorsRuleByHand() {
+        Map<String, Object> knobs = Map.of("beta0", 0.5, "alpha", 0.6, "filter", false);
+        BetaDpo instance = (BetaDpo) Pairs.create("beta_dpo_instance", knobs, Pairs.context(1));
+        assertThat(instance.runningMean()).isZero();
+        assertThat(instance.train(STEP1).beta().toDoubleArray())
+                .containsExactly(new double[] {0.71, 1.31, 1.91}, within(TOLERANCE));
+        assertThat(instance.runningMean()).isCloseTo(0.3, within(TOLERANCE));
+        assertThat(instance.runningStd()).isCloseTo(0.2, within(TOLERANCE));
+        BetaDpo batch = (BetaDpo) Pairs.create("beta_dpo_batch", Map.of("beta0", 0.5, "alpha", 2.0, "filter", false),
+                Pairs.context(1));
+        assertThat(batch.train(STEP1).beta().toDoubleArray()).containsOnly(new double[] {3.2}, within(TOLERANCE));
+        assertThat(batch.train(STEP1).weights()).as("no filter, one micro-batch: every pair counts").isNull();
     }
 
     @Test
@@ -100,9 +124,9 @@ class BetaDpoTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"0.8, 8", "0.25, 3", "0.05, 1", "0.01, 1", "1, 10"})
-    void filteringKeepsExactlyRoundedRhoTimesNPairs(double rho, int kept) {
-        BetaDpo scheme = scheme("beta_dpo_instance", 5, "filter", true, "rho", rho);
+    @CsvSource({"0.2, 8", "0.65, 3", "0.75, 2", "0.95, 1", "0.99, 1"})
+    void filteringKeepsIntOfNTimesOneLessModeWeightPairs(double modeWeight, int kept) {
+        BetaDpo scheme = scheme("beta_dpo_instance", 5, "filter", true, "mode_weight", modeWeight);
         for (int step = 0; step < 20; step++) {
             double[] w = scheme.train(margins(step, -1, 0.5, 2, 3, -2, 0, 1, 4, -0.5)).weights().toDoubleArray();
             assertThat(Arrays.stream(w).allMatch(x -> x == 0 || x == 1)).as("0/1 weights").isTrue();
@@ -112,9 +136,9 @@ class BetaDpoTest {
 
     @Test
     void filteringIsDeterministicPerSeed() {
-        BetaDpo a = scheme("beta_dpo_batch", 7, "filter", true, "rho", 0.5);
-        BetaDpo b = scheme("beta_dpo_batch", 7, "filter", true, "rho", 0.5);
-        BetaDpo other = scheme("beta_dpo_batch", 8, "filter", true, "rho", 0.5);
+        BetaDpo a = scheme("beta_dpo_batch", 7, "filter", true, "mode_weight", 0.5);
+        BetaDpo b = scheme("beta_dpo_batch", 7, "filter", true, "mode_weight", 0.5);
+        BetaDpo other = scheme("beta_dpo_batch", 8, "filter", true, "mode_weight", 0.5);
         boolean seedMatters = false;
         for (int step = 0; step < 20; step++) {
             PreferenceBatch batch = margins(1, -1, 0.5, 2, 1.5, -0.2, 0, 1, 0.7, -0.5);
@@ -135,7 +159,7 @@ class BetaDpoTest {
      */
     @Test
     void pairsOfZeroDensityAreKeptOnlyWhenTooFewOthersRemain() {
-        BetaDpo scheme = scheme("beta_dpo_instance", 3, "filter", true, "rho", 0.8, "momentum", 0.999);
+        BetaDpo scheme = scheme("beta_dpo_instance", 3, "filter", true, "mode_weight", 0.2, "momentum", 0.999);
         PreferenceBatch withOutliers = margins(-1, 1000, 0.5, 2, -1.5, 0, 1, -1000, -0.5, 1.5);
         scheme.train(margins(-1, 0, 1, 2, -2, 0.5));
         for (int step = 0; step < 50; step++) {
@@ -144,7 +168,7 @@ class BetaDpoTest {
         }
         assertThat(Math.exp(-0.5 * Math.pow((500 - scheme.runningMean()) / scheme.runningStd(), 2))).isZero();
 
-        BetaDpo tight = scheme("beta_dpo_instance", 3, "filter", true, "rho", 0.9, "momentum", 0.999);
+        BetaDpo tight = scheme("beta_dpo_instance", 3, "filter", true, "mode_weight", 0.1, "momentum", 0.999);
         tight.train(margins(-1, 0, 1, 2, -2, 0.5));
         double[] w = tight.train(withOutliers).weights().toDoubleArray();
         assertThat(Arrays.stream(w).sum()).isEqualTo(9);
@@ -159,7 +183,7 @@ class BetaDpoTest {
      */
     @Test
     void aPairFarInTheTailIsRarelyKept() {
-        BetaDpo scheme = scheme("beta_dpo_batch", 11, "filter", true, "rho", 0.5);
+        BetaDpo scheme = scheme("beta_dpo_batch", 11, "filter", true, "mode_weight", 0.5);
         PreferenceBatch batch = margins(-2, -1.5, -1, -0.5, 0, 0, 0.5, 1, 1.5, 6);
         int steps = 400;
         int tail = 0;
@@ -175,7 +199,7 @@ class BetaDpoTest {
 
     @Test
     void batchLevelBetaReadsTheKeptPairs() {
-        BetaDpo scheme = scheme("beta_dpo_batch", 2, "filter", true, "rho", 0.5);
+        BetaDpo scheme = scheme("beta_dpo_batch", 2, "filter", true, "mode_weight", 0.5);
         PreferenceBatch batch = margins(-2, -1.5, -1, -0.5, 0, 0, 0.5, 1, 1.5, 6);
         BetaEstimator.Estimate e = scheme.train(batch);
         double[] w = e.weights().toDoubleArray();

@@ -39,7 +39,7 @@ class BetaOptionsThroughRegistryTest {
     @Test
     void filterWeightsPassThroughTheSwitches() {
         BetaEstimator beta = Pairs.create("beta_dpo_instance",
-                Map.of("filter", true, "rho", 0.5, "detach", true, "beta_penalty", 0.1), Pairs.context(1));
+                Map.of("filter", true, "mode_weight", 0.5, "detach", true, "beta_penalty", 0.1), Pairs.context(1));
         BetaEstimator.Estimate e = beta.train(Pairs.full());
         assertThat(Arrays.stream(e.weights().toDoubleArray()).sum()).isEqualTo(2);
         assertThat(e.penalty()).isNotNull();

@@ -49,8 +49,8 @@ class BetaSchemesTest {
     @ParameterizedTest
     @CsvSource({"learnable_scalar, parametrization, sigmoid", "learnable_scalar, init, 0",
             "policy_mlp, hidden, 0", "policy_mlp, activation, gelu", "ppl_scaled, epsilon, 1",
-            "ppl_scaled, input, tokens", "ppl_scaled, beta0, -0.1", "beta_dpo_batch, alpha, 1.5",
-            "beta_dpo_batch, momentum, 1", "beta_dpo_instance, rho, 0", "beta_dpo_instance, beta0, 0",
+            "ppl_scaled, input, tokens", "ppl_scaled, beta0, -0.1", "beta_dpo_batch, alpha, -0.5",
+            "beta_dpo_batch, momentum, 1", "beta_dpo_instance, mode_weight, 1", "beta_dpo_instance, beta0, 0",
             "beta_dpo_instance, filter, maybe"})
     void badKnobsAreRefusedByName(String scheme, String knob, String value) {
         assertThatThrownBy(() -> Pairs.create(scheme, Map.of(knob, value), Pairs.context(1)))

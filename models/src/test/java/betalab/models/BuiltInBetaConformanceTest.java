@@ -139,20 +139,39 @@ class BuiltInBetaConformanceTest {
         }
     }
 
-    /** The filter draws from the context's generator and returns 0/1 pair weights. */
+    /** Micro-batches of 3 of the kit's 7 pairs (3, 3, 1), the filter at mode_weight 0.5. */
     @Nested
-    class BetaDpoBatchFiltered extends BetaEstimatorConformance {
+    class BetaDpoBatchMicroBatched extends BetaEstimatorConformance {
         @Override
         protected BetaEstimator create(BetaEstimator.Context context) {
-            return scheme("beta_dpo_batch", Map.of("filter", true, "rho", 0.5), context);
+            return scheme("beta_dpo_batch", Map.of("micro_batch", 3, "mode_weight", 0.5), context);
+        }
+    }
+
+    /** betalab's earlier β-DPO, kept as a variant: gap β₀·h, statistics from the first batch, no filter. */
+    @Nested
+    class BetaDpoInstanceVariant extends BetaEstimatorConformance {
+        @Override
+        protected BetaEstimator create(BetaEstimator.Context context) {
+            return scheme("beta_dpo_instance", Map.of("gap", "scaled", "start", "first_batch", "filter", false,
+                    "micro_batch", 0), context);
+        }
+    }
+
+    /** init_beta: a zero last layer; gradients of every parameter must still match finite differences. */
+    @Nested
+    class SoftplusMlpInitBeta extends BetaEstimatorConformance {
+        @Override
+        protected BetaEstimator create(BetaEstimator.Context context) {
+            return scheme("softplus_mlp", Map.of("init_beta", 0.1, "hidden", List.of(4, 3)), context);
         }
     }
 
     @Nested
-    class BetaDpoInstanceFiltered extends BetaEstimatorConformance {
+    class PplScaledInitBeta extends BetaEstimatorConformance {
         @Override
         protected BetaEstimator create(BetaEstimator.Context context) {
-            return scheme("beta_dpo_instance", Map.of("filter", true), context);
+            return scheme("ppl_scaled", Map.of("init_beta", 0.1), context);
         }
     }
 }

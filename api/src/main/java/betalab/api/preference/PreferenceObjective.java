@@ -34,6 +34,13 @@ public final class PreferenceObjective {
     public Evaluation train(PreferenceBatch batch) {
         BetaEstimator.Estimate estimate = betaEstimator.train(batch);
         requirePositive(estimate.beta());
+        if (estimate.weights() != null && loss.batchCoupled()) {
+            // As TRL refuses WPO's weights with AOT: AOT's terms are sorted quantiles, not pairs.
+            throw new IllegalStateException("the β scheme weighs pairs (β-DPO's filter or micro-batches of unequal "
+                    + "size), which a batch-coupled loss (aot, aot_unpaired, or weighted with one of them) cannot use: "
+                    + "its terms are quantiles of the batch, not pairs; set the scheme's filter: false or use a "
+                    + "per-pair loss");
+        }
         Tensor perPair = loss.perPair(batch, estimate.beta());
         Tensor mean = estimate.weights() == null ? perPair.mean()
                 : perPair.mul(estimate.weights()).sum().div(estimate.weights().sum());
