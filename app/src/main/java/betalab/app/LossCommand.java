@@ -5,9 +5,13 @@ import betalab.api.registry.Knob;
 import betalab.api.registry.Provider;
 import betalab.api.registry.Registry;
 import betalab.data.LossCalculator;
+import betalab.data.fit.FittedBeta;
 import betalab.training.PreferenceMetrics;
+import betalab.training.RunFiles;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -38,7 +42,14 @@ import picocli.CommandLine.Spec;
                     + "(its own gradient / N). The mean loss and the rewards metrics go to stderr on one line: "
                     + "TRL's rewards/chosen, rewards/rejected, rewards/accuracies and rewards/margins with β = --beta, "
                     + "and rewards_beta/… with each pair's own β. Nothing is written "
-                    + "unless every line is valid.%n",
+                    + "unless every line is valid; the output is written whole, through a temporary file, and "
+                    + "may not be the input file (under any name).%n",
+            "A fitted β: --beta-from RUN_DIR gives each pair the β of the scheme `betalab fit-beta` fitted in "
+                    + "RUN_DIR (its config.json names the scheme, beta.json holds its state), instead of --beta "
+                    + "and beta fields. The pairs must then carry what the scheme reads: the fit's feature field "
+                    + "with as many numbers as the fit's (finite in float32), and chosen_length/rejected_length "
+                    + "and prompt_logps/prompt_length where the fit's data had them. Each output line also gets "
+                    + "\"beta\", and rewards/… use the scheme's base β.%n",
             "Memory: pairs are read in chunks of " + LossCalculator.CHUNK + ", except for aot and aot_unpaired "
                     + "(alone or among weighted's terms), which sort across the batch so that each pair's loss "
                     + "depends on all the others: for them the whole file is one batch, held in memory, and line "
@@ -56,6 +67,10 @@ final class LossCommand implements Callable<Integer> {
     @Option(names = "--beta", paramLabel = "B", defaultValue = "0.1",
             description = "β of pairs without a beta field (default: ${DEFAULT-VALUE})")
     private double beta;
+
+    @Option(names = "--beta-from", paramLabel = "RUN_DIR",
+            description = "β from the scheme fitted by `betalab fit-beta` in RUN_DIR, for every pair (not with --beta)")
+    private Path betaFrom;
 
     @ArgGroup(exclusive = false, heading = "Loss knobs (only for losses that declare them; "
             + "unset ones keep the loss's default):%n")
@@ -100,24 +115,57 @@ final class LossCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (!(beta > 0) || !Double.isFinite(beta)) {
+        if (betaFrom != null && spec.commandLine().getParseResult().hasMatchedOption("--beta")) {
+            throw usage("--beta and --beta-from exclude each other: with --beta-from, β comes from the fitted scheme");
+        }
+        if (betaFrom == null && (!(beta > 0) || !Double.isFinite(beta))) {
             throw usage("--beta must be a finite number > 0, got " + beta);
         }
         Map<String, String> knobs = givenKnobs();
-        PreferenceLoss loss = createLoss(Registry.discover(), knobs);
-        if (!Files.isRegularFile(in) || !Files.isReadable(in)) {
-            throw usage("--in: " + in + " is not a readable file");
+        Registry registry = Registry.discover();
+        PreferenceLoss loss = createLoss(registry, knobs);
+        requireReadable(in);
+        LossCalculator calculator;
+        String with = "";
+        if (betaFrom != null) {
+            FittedBeta fitted;
+            try {
+                fitted = FittedBeta.load(betaFrom, registry);
+            } catch (IllegalArgumentException e) {
+                throw usage("--beta-from: " + e.getMessage());
+            }
+            calculator = new LossCalculator(loss, lossName, fitted);
+            with = " with " + fitted.describe();
+        } else {
+            calculator = new LossCalculator(loss, lossName, beta);
         }
-        PreferenceMetrics metrics = new LossCalculator(loss, lossName, beta).run(in, out);
-        spec.commandLine().getErr().println(summary(metrics));
+        PreferenceMetrics metrics = calculator.run(in, out);
+        spec.commandLine().getErr().println(summary(metrics, with));
         spec.commandLine().getErr().flush();
         return 0;
     }
 
+    /** The input must be a readable regular file; if not, one line says why. */
+    private void requireReadable(Path file) {
+        BasicFileAttributes attributes;
+        try {
+            attributes = Files.readAttributes(file, BasicFileAttributes.class);
+        } catch (IOException e) {
+            throw usage("--in: " + file + " is not a readable file: " + RunFiles.reason(e));
+        }
+        if (!attributes.isRegularFile()) {
+            throw usage("--in: " + file + " is not a readable file: it is a "
+                    + (attributes.isDirectory() ? "directory" : "special file"));
+        }
+        if (!Files.isReadable(file)) {
+            throw usage("--in: " + file + " is not a readable file: Permission denied");
+        }
+    }
+
     /** The mean loss and the preference metrics on one line. */
-    private String summary(PreferenceMetrics metrics) {
-        StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%s on %d pairs: loss=%.6g", lossName,
-                metrics.pairs(), metrics.meanLoss()));
+    private String summary(PreferenceMetrics metrics, String with) {
+        StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%s%s on %d pairs: loss=%.6g", lossName,
+                with, metrics.pairs(), metrics.meanLoss()));
         metrics.values().forEach((name, v) -> {
             if (name.startsWith("rewards")) {
                 line.append(String.format(Locale.ROOT, " %s=%.6g", name, v));

@@ -41,7 +41,19 @@ public final class Main implements Runnable {
     public static int run(PrintWriter out, PrintWriter err, String... args) {
         Main main = new Main();
         CommandLine cli = new CommandLine(main).setOut(out).setErr(err);
-        cli.setExecutionStrategy(parseResult -> main.withPlugins(() -> new CommandLine.RunLast().execute(parseResult)));
+        versionEverywhere(cli);
+        cli.setExecutionStrategy(parseResult -> {
+            try {
+                return main.withPlugins(() -> new CommandLine.RunLast().execute(parseResult));
+            } catch (OutOfMemoryError e) {
+                // What held the memory is unreachable once the command has unwound, so this can be printed.
+                List<CommandLine> commands = parseResult.asCommandLineList();
+                CommandLine last = commands.get(commands.size() - 1);
+                last.getErr().println(last.getCommandSpec().qualifiedName() + ": error: " + outOfMemory(e));
+                last.getErr().flush();
+                return CommandLine.ExitCode.SOFTWARE;
+            }
+        });
         cli.setParameterExceptionHandler((e, a) -> {
             e.getCommandLine().getErr().println(e.getCommandLine().getCommandSpec().qualifiedName() + ": "
                     + e.getMessage());
@@ -56,17 +68,36 @@ public final class Main implements Runnable {
         return cli.execute(args);
     }
 
+    /** -V/--version on every subcommand too: picocli gives a subcommand the option, not the version. */
+    private static void versionEverywhere(CommandLine cli) {
+        for (CommandLine sub : cli.getSubcommands().values()) {
+            if (sub.getCommandSpec().versionProvider() == null && sub.getCommandSpec().version().length == 0) {
+                sub.getCommandSpec().versionProvider(new Version());
+            }
+            versionEverywhere(sub);
+        }
+    }
+
+    /** One line: the JVM ran out of memory, its heap limit, and how to give it more. */
+    static String outOfMemory(OutOfMemoryError e) {
+        long limit = Runtime.getRuntime().maxMemory() >> 20;
+        String what = e.getMessage() == null ? "" : e.getMessage() + ", ";
+        return "the JVM ran out of memory (" + what + "heap limit " + limit + " MB); give it more with "
+                + "BETALAB_JAVA_OPTS=-Xmx" + Math.max(2, 2 * ((limit + 1023) >> 10)) + "g (any size the machine has), "
+                + "or make the run smaller";
+    }
+
     /**
      * Runs {@code command} with --plugin-path added to the plugins every registry discovers (the
      * system property the launcher sets), and the property as it was afterwards.
      */
     private int withPlugins(IntSupplier command) {
         String before = System.getProperty(Extensions.PLUGINS_PROPERTY);
-        if (pluginPath.isEmpty()) {
-            return command.getAsInt();
+        if (!pluginPath.isEmpty()) {
+            System.setProperty(Extensions.PLUGINS_PROPERTY, Stream.concat(Stream.ofNullable(before),
+                    pluginPath.stream().map(Path::toString)).collect(Collectors.joining(File.pathSeparator)));
         }
-        System.setProperty(Extensions.PLUGINS_PROPERTY, Stream.concat(Stream.ofNullable(before),
-                pluginPath.stream().map(Path::toString)).collect(Collectors.joining(File.pathSeparator)));
+        // Restored even without --plugin-path: a resume adds the plugins its run was started with.
         try {
             return command.getAsInt();
         } finally {

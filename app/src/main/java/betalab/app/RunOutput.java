@@ -1,13 +1,20 @@
 package betalab.app;
 
+import betalab.api.registry.Extensions;
+import betalab.api.tensor.Backends;
 import betalab.training.RunDirectory;
+import java.io.File;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
 
 /** How the commands that write a run directory name it and show its progress and outcome. */
 final class RunOutput {
@@ -18,6 +25,35 @@ final class RunOutput {
     static Path defaultDirectory(Path config) {
         String name = config.getFileName().toString().replaceFirst("\\.(ya?ml|json)$", "");
         return Path.of("runs", name + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+    }
+
+    /**
+     * Before a resume: the run continues on the backend and with the plugin jars it was started
+     * with, from its own record. {@code out} and a {@code backend} other than the recorded one are
+     * refused with one line; a plugin path given besides is kept (the run's record then decides).
+     */
+    static void restoreSetUp(CommandSpec spec, Path dir, Path out, String backend) {
+        if (out != null) {
+            throw new ParameterException(spec.commandLine(), "--out: a resumed run stays in its own directory " + dir);
+        }
+        if (!Files.exists(dir.resolve(RunDirectory.PROVENANCE))) {
+            throw new ParameterException(spec.commandLine(), "--resume: " + dir + " holds no run (no "
+                    + RunDirectory.PROVENANCE + ")");
+        }
+        String recorded = RunDirectory.recordedBackend(dir);
+        if (backend != null && !backend.equals(recorded)) {
+            throw new ParameterException(spec.commandLine(), "--backend " + backend + ": the run in " + dir
+                    + " was started on '" + recorded + "'; leave --backend out to resume it there");
+        }
+        Backends.use(Backends.named(recorded));
+        List<String> jars = new ArrayList<>();
+        String current = System.getProperty(Extensions.PLUGINS_PROPERTY, "");
+        if (!current.isBlank()) {
+            jars.add(current);
+        }
+        RunDirectory.recordedPlugins(dir).forEach(jar -> jars.add(jar.toString()));
+        // Main restores the property once the command ends.
+        System.setProperty(Extensions.PLUGINS_PROPERTY, String.join(File.pathSeparator, jars));
     }
 
     /** One progress line: the prefix, then each of {@code shown} that the row holds as a finite number. */

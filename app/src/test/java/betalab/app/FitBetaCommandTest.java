@@ -3,10 +3,14 @@ package betalab.app;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import betalab.api.registry.Extensions;
+import betalab.api.registry.Registry;
+import betalab.data.fit.BetaFitter;
+import betalab.training.DirectoryLock;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -86,5 +90,77 @@ class FitBetaCommandTest {
         assertThat(none.exitCode()).as(none.err()).isZero();
         assertThat(none.out()).containsPattern("Extensions loaded: [^\n]*betalab.loss.LossesExtension");
         assertThat(System.getProperty(Extensions.PLUGINS_PROPERTY)).isNull();
+    }
+
+    /** A fit of softplus_mlp on 14 pairs with two features, three epochs of batches of two, stopped after {@code stop} steps. */
+    private Path stoppedFit(int stop) throws Exception {
+        List<String> lines = new ArrayList<>();
+        for (int i = 1; i <= 14; i++) {
+            lines.add("{\"prompt\": \"p" + i + "\", \"chosen\": \"a\", \"rejected\": \"b\", \"policy_chosen_logps\": "
+                    + (-0.5 - i % 5) + ", \"policy_rejected_logps\": -2, \"ref_chosen_logps\": -1.5, "
+                    + "\"ref_rejected_logps\": -1.5, \"x\": [" + (i % 3 - 1) + ", " + 0.1 * i + "]}");
+        }
+        Path data = Files.write(dir.resolve("pairs.jsonl"), lines);
+        Path config = Files.writeString(dir.resolve("fit.yaml"), "data: {path: " + data + ", features: x}\n"
+                + "epochs: 3\nbatch_size: 2\nvalidation_fraction: 0.25\nbeta: {name: softplus_mlp, hidden: [3]}\n"
+                + "loss: {name: sigmoid}\noptimizer: {name: adam, lr: 0.05}\n");
+        Registry registry = Registry.discover();
+        Path run = dir.resolve("run");
+        assertThat(BetaFitter.fit(registry, BetaFitter.read(config, registry), run, stop, row -> { }).status())
+                .isEqualTo("interrupted");
+        return run;
+    }
+
+    @Test
+    void resumesAStoppedFitFromItsLastCompletedEpoch() throws Exception {
+        Path run = stoppedFit(7);
+        int steps = new ObjectMapper().readTree(run.resolve("summary.json").toFile()).get("steps").asInt();
+
+        CliRun r = CliRun.of("fit-beta", "--resume", run.toString());
+
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.out()).contains("completed after " + steps + " steps: " + run).contains("epoch   3")
+                .doesNotContain("epoch   1");
+        assertThat(run.resolve("beta.json")).isNotEmptyFile();
+        // The resume added the run's recorded plugins (none) to the plugin path only for the command.
+        assertThat(System.getProperty(Extensions.PLUGINS_PROPERTY)).isNull();
+    }
+
+    /** A resume keeps the run's own directory and backend: other options are refused, on one line. */
+    @Test
+    void aResumeRefusesOptionsThatContradictTheRunsRecord() throws Exception {
+        Path run = stoppedFit(3);
+        byte[] summary = Files.readAllBytes(run.resolve("summary.json"));
+
+        CliRun out = CliRun.of("fit-beta", "--resume", run.toString(), "--out", dir.resolve("elsewhere").toString());
+        CliRun backend = CliRun.of("fit-beta", "--resume", run.toString(), "--backend", "nd4j");
+        CliRun both = CliRun.of("fit-beta", "--resume", run.toString(), "--config", "x.yaml");
+
+        assertThat(out.exitCode()).isEqualTo(2);
+        assertThat(out.err().strip()).isEqualTo("betalab fit-beta: --out: a resumed run stays in its own directory " + run);
+        assertThat(backend.exitCode()).isEqualTo(2);
+        assertThat(backend.err().strip()).isEqualTo("betalab fit-beta: --backend nd4j: the run in " + run
+                + " was started on 'jvm'; leave --backend out to resume it there");
+        assertThat(both.exitCode()).isEqualTo(2);
+        assertThat(both.err().strip()).doesNotContain("\n").contains("mutually exclusive");
+        assertThat(Files.readAllBytes(run.resolve("summary.json"))).isEqualTo(summary);
+        assertThat(dir.resolve("elsewhere")).doesNotExist();
+    }
+
+    /** A fit on a directory another process holds fails at once, naming the owner. */
+    @Test
+    void aResumeOfALiveFitFailsAtOnceNamingTheOwner() throws Exception {
+        Path run = stoppedFit(3);
+        byte[] summary = Files.readAllBytes(run.resolve("summary.json"));
+
+        CliRun r;
+        try (DirectoryLock other = DirectoryLock.acquire(run)) {
+            r = CliRun.of("fit-beta", "--resume", run.toString());
+        }
+
+        assertThat(r.exitCode()).isEqualTo(1);
+        assertThat(r.err().strip()).doesNotContain("\n").startsWith("betalab fit-beta: error: " + run
+                + " is in use by another betalab process (pid " + ProcessHandle.current().pid() + ", since ");
+        assertThat(Files.readAllBytes(run.resolve("summary.json"))).isEqualTo(summary);
     }
 }

@@ -3,6 +3,7 @@ package betalab.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import betalab.api.preference.BetaEstimator;
 import betalab.api.preference.PreferenceBatch;
 import betalab.api.preference.PreferenceLoss;
 import betalab.api.registry.Knob;
@@ -10,6 +11,8 @@ import betalab.api.registry.Registry;
 import betalab.api.tensor.DType;
 import betalab.api.tensor.Tensor;
 import betalab.data.LossCalculator;
+import betalab.data.fit.BetaFitter;
+import betalab.data.fit.FittedBeta;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
@@ -31,6 +34,7 @@ import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class LossCommandTest {
 
@@ -252,7 +256,278 @@ class LossCommandTest {
     void aMissingInputFileIsAUsageError() {
         CliRun r = loss(dir.resolve("absent.jsonl"), dir.resolve("out/result.jsonl"), "--loss", "sigmoid");
         assertThat(r.exitCode()).isEqualTo(2);
-        assertThat(r.err().strip()).doesNotContain("\n").contains("--in: " + dir.resolve("absent.jsonl") + " is not a readable file");
+        assertThat(r.err().strip()).doesNotContain("\n").endsWith("--in: " + dir.resolve("absent.jsonl")
+                + " is not a readable file: no such file or directory");
+    }
+
+    /** An input that cannot be read says why, not only which path. */
+    @Test
+    void anUnreadableInputSaysWhy() throws IOException {
+        Path file = file("pairs.jsonl", pair(-1, -2, -1.5, -1.5, ""));
+        CliRun under = loss(file.resolve("x.jsonl"), dir.resolve("out/result.jsonl"), "--loss", "sigmoid");
+        CliRun folder = loss(dir, dir.resolve("out/result.jsonl"), "--loss", "sigmoid");
+
+        assertThat(under.exitCode()).isEqualTo(2);
+        assertThat(under.err().strip()).endsWith("--in: " + file.resolve("x.jsonl") + " is not a readable file: Not a directory");
+        assertThat(folder.exitCode()).isEqualTo(2);
+        assertThat(folder.err().strip()).endsWith("--in: " + dir + " is not a readable file: it is a directory");
+        assertNothingWritten();
+    }
+
+    /**
+     * An output that is the input, under any name, is refused before anything is read or written: the
+     * results would replace the pairs. Before, the input was overwritten with the results, exit 0.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"the same path", "another spelling", "a path through ..", "a symbolic link", "a hard link"})
+    void anOutputThatIsTheInputIsRefusedAndTheInputKept(String how) throws IOException {
+        Path in = file("pairs.jsonl", pair(-1, -2, -1.5, -1.5, ""), pair(-3, -2, -2.5, -2, ""));
+        byte[] pairs = Files.readAllBytes(in);
+        Files.createDirectories(dir.resolve("sub"));
+        Path out = switch (how) {
+            case "the same path" -> in;
+            case "another spelling" -> dir.resolve(".").resolve("pairs.jsonl");
+            case "a path through .." -> dir.resolve("sub/../pairs.jsonl");
+            case "a symbolic link" -> Files.createSymbolicLink(dir.resolve("link.jsonl"), in);
+            default -> Files.createLink(dir.resolve("hard.jsonl"), in);
+        };
+
+        CliRun r = loss(in, out, "--loss", "sigmoid");
+
+        assertThat(r.exitCode()).as(r.err()).isEqualTo(2);
+        assertThat(r.err().strip()).doesNotContain("\n").isEqualTo("betalab loss: error: the output " + out
+                + " is the input file " + in + (out.equals(in) ? "" : " under another name")
+                + "; writing the results there would destroy the pairs: choose another output file");
+        assertThat(Files.readAllBytes(in)).isEqualTo(pairs);
+        assertThat(Files.isSymbolicLink(out)).isEqualTo(how.equals("a symbolic link"));
+        assertNothingWritten();
+    }
+
+    /**
+     * The output is written to a temporary file, then renamed over the old one: a reader holding the
+     * old file (here a second name of it) never sees a half-written one. Writing in place would show
+     * the new content under the old file's other name.
+     */
+    @Test
+    void theOutputIsWrittenAsideThenRenamedIntoPlace() throws IOException {
+        Path in = file("pairs.jsonl", pair(-1, -2, -1.5, -1.5, ""), pair(-3, -2, -2.5, -2, ""));
+        Path out = file("result.jsonl", "old");
+        Path oldName = Files.createLink(dir.resolve("old-result.jsonl"), out);
+
+        CliRun r = loss(in, out, "--loss", "sigmoid");
+
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(results(out)).hasSize(2);
+        assertThat(Files.readAllLines(oldName)).containsExactly("old");
+        assertThat(Files.isSameFile(out, oldName)).isFalse();
+        assertNothingWritten();
+    }
+
+    /**
+     * The loss is computed in float64, so a log-probability finite in double but not in float32 is
+     * used as it is (a float32 check belongs to the fitted β's features only): h = 0 − (−0.5).
+     */
+    @Test
+    void logProbabilitiesOnlyFiniteInDoubleAreComputedInDouble() throws IOException {
+        Path in = file("pairs.jsonl", pair(-1e308, -2, -1e308, -1.5, ""));
+        Path out = dir.resolve("result.jsonl");
+
+        CliRun r = loss(in, out, "--loss", "sigmoid");
+
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertSigmoid(results(out).get(0), 0.5, 0.1, 1);
+    }
+
+    /** A β scheme fitted in batches of two on 12 pairs, with two prompt features "x" or none; its run directory. */
+    private Path fittedBeta(String scheme, boolean features) throws IOException {
+        return fittedBeta(scheme, features, "");
+    }
+
+    /** The same, each line of the fit's data also holding {@code more}. */
+    private Path fittedBeta(String scheme, boolean features, String more) throws IOException {
+        List<String> lines = new ArrayList<>();
+        for (int i = 1; i <= 12; i++) {
+            lines.add("{\"prompt\": \"p" + i + "\", \"chosen\": \"a\", \"rejected\": \"b\", \"policy_chosen_logps\": "
+                    + (-0.5 - i % 5) + ", \"policy_rejected_logps\": -2, \"ref_chosen_logps\": -1.5, "
+                    + "\"ref_rejected_logps\": -1.5, \"x\": [" + (i % 3 - 1) + ", " + 0.1 * i + "]" + more + "}");
+        }
+        Path data = file("fit-pairs.jsonl", lines.toArray(String[]::new));
+        Path config = Files.writeString(dir.resolve("fit.yaml"), "data: {path: " + data
+                + (features ? ", features: x" : "") + "}\nepochs: 2\nbatch_size: 2\nvalidation_fraction: 0\nbeta: "
+                + scheme + "\nloss: {name: sigmoid}\noptimizer: {name: adam, lr: 0.05}\n");
+        Path run = dir.resolve("fit");
+        BetaFitter.fit(REGISTRY, BetaFitter.read(config, REGISTRY), run, row -> { });
+        return run;
+    }
+
+    private static double softplus(double z) {
+        return Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z)));
+    }
+
+    /** A fitted head with one hidden layer of three, W₁·relu(W₀x + b₀) + b₁, from its saved state. */
+    private static double head(JsonNode state, double[] x) {
+        double z = state.get("head.mlp.layer1.bias").get(0).asDouble();
+        for (int k = 0; k < 3; k++) {
+            double a = state.get("head.mlp.layer0.bias").get(k).asDouble();
+            for (int j = 0; j < 2; j++) {
+                a += state.get("head.mlp.layer0.weight").get(2 * k + j).asDouble() * x[j];
+            }
+            z += state.get("head.mlp.layer1.weight").get(k).asDouble() * Math.max(a, 0);
+        }
+        return z;
+    }
+
+    /**
+     * A scheme fitted on data with the prompt's log-probability and length (ppl_scaled, its head on
+     * the features) reads them from the new pairs too: β = |w|·exp(−log π(x)/|x|)·(1 + 0.1·tanh(head(x))),
+     * by hand; a line without them is refused, naming the field.
+     */
+    @Test
+    void aFittedBetaReadsThePromptColumnsItWasFittedWith() throws IOException {
+        Path run = fittedBeta("{name: ppl_scaled, input: features, hidden: [3]}", true,
+                ", \"prompt_logps\": -6, \"prompt_length\": 3");
+        JsonNode state = JSON.readTree(run.resolve(FittedBeta.FILE).toFile());
+        Path in = file("new.jsonl", pair(-1, -2, -1.5, -1.5, "\"x\": [1, -2], \"prompt_logps\": -4, \"prompt_length\": 2"),
+                pair(-3, -2, -2.5, -2, "\"x\": [0.5, 0.25], \"prompt_logps\": -1.5, \"prompt_length\": 5"));
+        Path missing = file("missing.jsonl", pair(-1, -2, -1.5, -1.5, "\"x\": [1, -2], \"prompt_logps\": -4, "
+                + "\"prompt_length\": 2"), pair(-1, -2, -1.5, -1.5, "\"x\": [1, -2], \"prompt_length\": 2"));
+        Path out = dir.resolve("result.jsonl");
+
+        CliRun r = loss(in, out, "--loss", "sigmoid", "--beta-from", run.toString());
+        CliRun refused = loss(missing, dir.resolve("out/result.jsonl"), "--loss", "sigmoid", "--beta-from", run.toString());
+
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        double w = Math.abs(state.get("w").get(0).asDouble());
+        double[][] x = {{1, -2}, {0.5, 0.25}};
+        double[] perplexity = {Math.exp(2), Math.exp(0.3)};
+        List<JsonNode> rows = results(out);
+        for (int i = 0; i < 2; i++) {
+            double expected = w * perplexity[i] * (1 + 0.1 * Math.tanh(head(state, x[i])));
+            assertThat(rows.get(i).get("beta").asDouble()).as("line " + (i + 1)).isCloseTo(expected, within(2e-6 * expected));
+        }
+        assertThat(refused.exitCode()).isEqualTo(2);
+        assertThat(refused.err().strip()).isEqualTo("betalab loss: error: " + missing + ", line 2: field 'prompt_logps' "
+                + "is missing; the β fitted in " + run + " (ppl_scaled) was fitted on data that gave it");
+        assertNothingWritten();
+    }
+
+    /**
+     * --beta-from: each pair's β is the fitted network's, worked out here from beta.json by hand
+     * (softplus(W₁·relu(W₀x + b₀) + b₁)); its loss and gradients are DPO's with that β; rewards/…
+     * use the scheme's base β (TRL's 0.1 for softplus_mlp).
+     */
+    @Test
+    void aFittedBetaGivesEachPairTheBetaOfItsPromptFeatures() throws IOException {
+        Path run = fittedBeta("{name: softplus_mlp, hidden: [3]}", true);
+        JsonNode state = JSON.readTree(run.resolve(FittedBeta.FILE).toFile());
+        double[][] x = {{1, -2}, {0.5, 0.25}, {-1, 3}};
+        double[] h = {1, -0.5, 2.75};
+        Path in = file("new.jsonl", pair(-1, -2, -1.5, -1.5, "\"x\": [1, -2]"),
+                pair(-3, -2, -2.5, -2, "\"x\": [0.5, 0.25], \"chosen_length\": 4, \"rejected_length\": 2"),
+                pair(-0.25, -4, -1, -2, "\"x\": [-1, 3], \"other\": \"ignored\""));
+        Path out = dir.resolve("result.jsonl");
+
+        CliRun r = loss(in, out, "--loss", "sigmoid", "--beta-from", run.toString());
+
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        List<JsonNode> rows = results(out);
+        assertThat(rows).hasSize(3);
+        double[] beta = new double[3];
+        for (int i = 0; i < 3; i++) {
+            beta[i] = softplus(head(state, x[i]));
+            assertThat(rows.get(i).get("beta").asDouble()).as("β of line " + (i + 1)).isCloseTo(beta[i], within(2e-6 * beta[i]));
+            assertSigmoid(rows.get(i), h[i], rows.get(i).get("beta").asDouble(), 3);
+        }
+        assertThat(beta[0]).isNotCloseTo(beta[2], within(1e-3));
+        String summary = r.err().strip();
+        assertThat(summary).startsWith("sigmoid with the β fitted in " + run + " (softplus_mlp) on 3 pairs:");
+        // c = 0.5, −0.5, 0.75 at β = 0.1
+        assertThat(metric(summary, "rewards/chosen")).isCloseTo(0.075 / 3, within(1e-7));
+        assertThat(metric(summary, "rewards_beta/chosen")).isCloseTo(
+                (0.5 * beta[0] - 0.5 * beta[1] + 0.75 * beta[2]) / 3, within(1e-6));
+    }
+
+    /**
+     * A scheme whose β reads its whole batch (β-DPO's batch level) gets the fit's batches, two pairs
+     * here in file order, not the loss's chunks: each line's β is the scheme's on its batch alone.
+     */
+    @Test
+    void aBatchLevelFittedBetaSeesTheFitsBatches() throws IOException {
+        Path run = fittedBeta("{name: beta_dpo_batch}", false);
+        double[][] logps = {{-1, -2, -1.5, -1.5}, {-3, -2, -2.5, -2}, {-0.25, -4, -1, -2}, {-1, -1, -1.25, -1},
+                {0, -4, 0, 0}};
+        double[] h = {1, -0.5, 2.75, 0.25, 4};
+        List<String> lines = new ArrayList<>();
+        for (double[] l : logps) {
+            lines.add(pair(l[0], l[1], l[2], l[3], ""));
+        }
+        Path in = file("new.jsonl", lines.toArray(String[]::new));
+        Path out = dir.resolve("result.jsonl");
+
+        CliRun r = loss(in, out, "--loss", "sigmoid", "--beta-from", run.toString());
+
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        List<JsonNode> rows = results(out);
+        BetaEstimator scheme = FittedBeta.load(run, REGISTRY).create();
+        for (int from = 0; from < 5; from += 2) {
+            int n = Math.min(2, 5 - from);
+            double[][] columns = new double[4][n];
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < 4; j++) {
+                    columns[j][i] = logps[from + i][j];
+                }
+            }
+            double[] beta = scheme.beta(PreferenceBatch.of(Tensor.of(DType.FLOAT64, columns[0], n),
+                    Tensor.of(DType.FLOAT64, columns[1], n), Tensor.of(DType.FLOAT64, columns[2], n),
+                    Tensor.of(DType.FLOAT64, columns[3], n)).build()).toDoubleArray();
+            for (int i = 0; i < n; i++) {
+                assertThat(rows.get(from + i).get("beta").asDouble()).as("line " + (from + i + 1)).isEqualTo(beta[i]);
+                assertSigmoid(rows.get(from + i), h[from + i], beta[i], 5);
+            }
+        }
+        // The batches' β differ, so a β over another batching would not pass.
+        assertThat(rows.get(0).get("beta").asDouble()).isNotCloseTo(rows.get(2).get("beta").asDouble(), within(1e-3));
+    }
+
+    /** Each mismatch between the pairs and the fitted β is one line naming what is wrong, and nothing is written. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
+            "features of another width|`\"x\": [1, 2, 3]`|line 2: field 'x' has 3 numbers, but the β fitted in RUN (softplus_mlp) reads 2",
+            "no features|`\"y\": [1, 2]`|line 2: field 'x' is missing (the prompt's feature vector, which the β fitted in RUN (softplus_mlp) reads)",
+            "features not a list|`\"x\": \"1, 2\"`|line 2: field 'x' must be a list of numbers (the prompt's features), got \"1, 2\"",
+            "a feature finite only in double|`\"x\": [1e39, 2]`|line 2: field 'x[0]' must be finite in float32 (at most 3.4028235E38 in size), got 1e39",
+            "a beta of its own|`\"x\": [1, 2], \"beta\": 0.5`|line 2: field 'beta' is given, but β comes from the β fitted in RUN (softplus_mlp) here; drop the field, or leave the fitted β out"})
+    void pairsThatDoNotFitTheFittedBetaAreRefused(String what, String more, String message) throws IOException {
+        Path run = fittedBeta("{name: softplus_mlp, hidden: [3]}", true);
+        Path in = file("new.jsonl", pair(-1, -2, -1.5, -1.5, "\"x\": [1, 2]"), pair(-1, -2, -1.5, -1.5, more));
+
+        CliRun r = loss(in, dir.resolve("out/result.jsonl"), "--loss", "sigmoid", "--beta-from", run.toString());
+
+        assertThat(r.exitCode()).as(r.err()).isEqualTo(2);
+        assertThat(r.err().strip()).isEqualTo("betalab loss: error: " + in + ", " + message.replace("RUN", run.toString()));
+        assertNothingWritten();
+    }
+
+    @Test
+    void betaAndBetaFromExcludeEachOtherAndAnUnfinishedFitIsRefused() throws IOException {
+        Path run = fittedBeta("{name: softplus_mlp, hidden: [3]}", true);
+        Path in = file("new.jsonl", pair(-1, -2, -1.5, -1.5, "\"x\": [1, 2]"));
+
+        Path stopped = dir.resolve("stopped");
+        BetaFitter.fit(REGISTRY, BetaFitter.read(run.resolve("config.json"), REGISTRY), stopped, 1, row -> { });
+
+        CliRun both = loss(in, dir.resolve("out/result.jsonl"), "--loss", "sigmoid", "--beta", "0.1",
+                "--beta-from", run.toString());
+        CliRun unfinished = loss(in, dir.resolve("out/result.jsonl"), "--loss", "sigmoid", "--beta-from",
+                stopped.toString());
+
+        assertThat(both.exitCode()).isEqualTo(2);
+        assertThat(both.err().strip()).isEqualTo("betalab loss: --beta and --beta-from exclude each other: with "
+                + "--beta-from, β comes from the fitted scheme");
+        assertThat(unfinished.exitCode()).isEqualTo(2);
+        assertThat(unfinished.err().strip()).isEqualTo("betalab loss: --beta-from: " + stopped + " has no beta.json: "
+                + "the fit has not completed (status 'interrupted'); finish it with betalab fit-beta --resume " + stopped);
+        assertNothingWritten();
     }
 
     @Test

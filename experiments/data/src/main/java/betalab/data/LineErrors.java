@@ -35,6 +35,16 @@ public final class LineErrors {
 
     /** The parser's current value as a finite number, and &gt; 0 where {@code positive}. */
     public double number(JsonParser p, long line, String field, boolean positive) throws IOException {
+        return number(p, line, field, positive, false);
+    }
+
+    /**
+     * As {@link #number(JsonParser, long, String, boolean)}; where {@code float32}, the value must
+     * also stay finite when rounded to float32 (at most 3.4028235e38 in size), for a number computed
+     * with in float32 or whose gradient reaches float32 parameters: 1e39 is finite in double only.
+     */
+    public double number(JsonParser p, long line, String field, boolean positive, boolean float32)
+            throws IOException {
         JsonToken t = p.currentToken();
         if (t != JsonToken.VALUE_NUMBER_INT && t != JsonToken.VALUE_NUMBER_FLOAT) {
             throw at(line, field, "must be a number, got " + describe(p));
@@ -42,6 +52,10 @@ public final class LineErrors {
         double v = p.getDoubleValue();
         if (!Double.isFinite(v)) {
             throw at(line, field, "must be a finite number, got " + shorten(p.getText()));
+        }
+        if (float32 && !Float.isFinite((float) v)) {
+            throw at(line, field, "must be finite in float32 (at most " + Float.MAX_VALUE + " in size), got "
+                    + shorten(p.getText()));
         }
         if (positive && v <= 0) {
             throw at(line, field, "must be > 0, got " + shorten(p.getText()));

@@ -1,6 +1,7 @@
 package betalab.data;
 
 import betalab.data.PreferenceRecord.Column;
+import betalab.training.RunFiles;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
@@ -20,7 +21,9 @@ import java.util.function.Consumer;
  * Reads preference pairs from a JSON Lines file in one of the {@link DataFormat}s, streaming: one
  * line in memory at a time. Every line is checked and the first bad one stops the read with one
  * line naming the file, the line, the field and what was expected: malformed JSON, a missing field,
- * a value of the wrong type, a non-finite number, a length that is not positive, a feature vector
+ * a value of the wrong type, a non-finite number, a number beyond float32's range (the features are
+ * float32, and the log-probabilities, computed in float64, send their gradient into β's float32
+ * parameters; a model's log-probability never lies beyond it), a length that is not positive, a feature vector
  * whose width differs from the first line's, and a pair whose chosen and rejected texts are the
  * same (it prefers nothing: h ≡ 0 under any policy), unless such pairs are to be skipped. Blank
  * lines are errors, so that line numbers always mean lines of the file. Fields the format does not
@@ -113,7 +116,7 @@ public final class PreferenceReader {
         } catch (NoSuchFileException e) {
             throw new IllegalArgumentException(file + ": no such file");
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot read " + file + ": " + RunFiles.reason(e), e);
         }
     }
 
@@ -148,7 +151,7 @@ public final class PreferenceReader {
                         texts[k] = text(p, line, field);
                     } else if (column != null) {
                         if (p.currentToken() != JsonToken.VALUE_NULL) {
-                            values[column.ordinal()] = errors.number(p, line, field, column.isLength());
+                            values[column.ordinal()] = errors.number(p, line, field, column.isLength(), true);
                         }
                     } else {
                         features = vector(p, line, field);
@@ -262,7 +265,7 @@ public final class PreferenceReader {
             if (n == v.length) {
                 v = Arrays.copyOf(v, 2 * n);
             }
-            v[n] = errors.number(p, line, field + "[" + n + "]", false);
+            v[n] = errors.number(p, line, field + "[" + n + "]", false, true);
             n++;
         }
         if (n == 0) {

@@ -85,6 +85,9 @@ class PreferenceReaderTest {
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', quoteCharacter = '`', value = {
         "non-finite log-probability|`{\"prompt\": \"q\", \"chosen\": \"a\", \"rejected\": \"b\", \"policy_chosen_logps\": NaN, \"policy_rejected_logps\": -2, \"ref_chosen_logps\": -1, \"ref_rejected_logps\": -1, \"emb\": [1, 2, 3]}`|line 2: field 'policy_chosen_logps' must be a finite number, got NaN",
+        "feature finite in double, not in float32|`{\"prompt\": \"q\", \"chosen\": \"a\", \"rejected\": \"b\", \"policy_chosen_logps\": -1, \"policy_rejected_logps\": -2, \"ref_chosen_logps\": -1, \"ref_rejected_logps\": -1, \"emb\": [1, 1e39, 3]}`|line 2: field 'emb[1]' must be finite in float32 (at most 3.4028235E38 in size), got 1e39",
+        "log-probability finite in double, not in float32|`{\"prompt\": \"q\", \"chosen\": \"a\", \"rejected\": \"b\", \"policy_chosen_logps\": -1, \"policy_rejected_logps\": -1e308, \"ref_chosen_logps\": -1, \"ref_rejected_logps\": -1, \"emb\": [1, 2, 3]}`|line 2: field 'policy_rejected_logps' must be finite in float32 (at most 3.4028235E38 in size), got -1e308",
+        "length just beyond float32|`{\"prompt\": \"q\", \"chosen\": \"a\", \"rejected\": \"b\", \"policy_chosen_logps\": -1, \"policy_rejected_logps\": -2, \"ref_chosen_logps\": -1, \"ref_rejected_logps\": -1, \"chosen_length\": 3.41e38, \"rejected_length\": 3, \"emb\": [1, 2, 3]}`|line 2: field 'chosen_length' must be finite in float32 (at most 3.4028235E38 in size), got 3.41e38",
         "non-finite feature|`{\"prompt\": \"q\", \"chosen\": \"a\", \"rejected\": \"b\", \"policy_chosen_logps\": -1, \"policy_rejected_logps\": -2, \"ref_chosen_logps\": -1, \"ref_rejected_logps\": -1, \"emb\": [1, -Infinity, 3]}`|line 2: field 'emb[1]' must be a finite number, got -Infinity",
         "ragged feature vector|`{\"prompt\": \"q\", \"chosen\": \"a\", \"rejected\": \"b\", \"policy_chosen_logps\": -1, \"policy_rejected_logps\": -2, \"ref_chosen_logps\": -1, \"ref_rejected_logps\": -1, \"emb\": [1, 2]}`|line 2: field 'emb' has 2 numbers, expected 3 as on line 1",
         "chosen equal to rejected|`{\"prompt\": \"q\", \"chosen\": \"same\", \"rejected\": \"same\", \"policy_chosen_logps\": -1, \"policy_rejected_logps\": -1, \"ref_chosen_logps\": -1, \"ref_rejected_logps\": -1, \"emb\": [1, 2, 3]}`|line 2: fields 'chosen' and 'rejected' hold the same completion, a pair that prefers nothing (h = 0 under any policy); set skip_identical to skip such pairs",
@@ -107,6 +110,23 @@ class PreferenceReaderTest {
 
         assertThatThrownBy(() -> reader.read(r -> { })).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith(file + ", " + message).hasMessageNotContaining("\n");
+    }
+
+    /** float32's largest finite value is the edge: it and its negative pass, as do numbers that underflow there. */
+    @Test
+    void acceptsEveryNumberFiniteInFloat32() throws IOException {
+        Path file = Files.writeString(dir.resolve("pairs.jsonl"), "{\"prompt\": \"q\", \"chosen\": \"a\", "
+                + "\"rejected\": \"b\", \"policy_chosen_logps\": -3.4028235e38, \"policy_rejected_logps\": -1e-50, "
+                + "\"ref_chosen_logps\": -1, \"ref_rejected_logps\": -1, \"emb\": [3.4028235e38, -3.4028235e38, 1e-300]}\n");
+        PreferenceReader reader = new PreferenceReader(file, DataFormat.TRL, "emb", EnumSet.range(
+                Column.POLICY_CHOSEN_LOGPS, Column.REF_REJECTED_LOGPS), false);
+
+        PreferenceRecord r = readAll(reader).get(0);
+
+        // 3.4028235e38 is a little above float32's largest value in double, and rounds to it
+        assertThat((float) 3.4028235e38).isEqualTo(Float.MAX_VALUE);
+        assertThat(r.get(Column.POLICY_CHOSEN_LOGPS)).isEqualTo(-3.4028235e38);
+        assertThat(r.features()).containsExactly(3.4028235e38, -3.4028235e38, 1e-300);
     }
 
     @Test

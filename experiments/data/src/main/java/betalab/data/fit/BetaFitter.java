@@ -17,6 +17,7 @@ import betalab.data.DataFormat;
 import betalab.data.PreferenceReader;
 import betalab.data.PreferenceRecord;
 import betalab.data.PreferenceRecord.Column;
+import betalab.training.Checkpoints;
 import betalab.training.Config;
 import betalab.training.ConfigSchema;
 import betalab.training.ConfigTree;
@@ -28,6 +29,7 @@ import betalab.training.PreferenceMetrics;
 import betalab.training.Progress;
 import betalab.training.Provenance;
 import betalab.training.RunDirectory;
+import betalab.training.RunFiles;
 import betalab.training.StepResult;
 import betalab.training.Trainable;
 import betalab.training.Trainer;
@@ -50,6 +52,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 /**
  * Offline β fitting ({@code betalab fit-beta}), the seed experiment generalised to a user's data: a
@@ -59,9 +62,13 @@ import java.util.function.Predicate;
  *
  * <p>The file is streamed, never held: one pass checks every line (before anything is written) and
  * learns the feature width, then each epoch is a pass of training steps on the training pairs,
- * shuffled through a bounded buffer, and a pass evaluating the validation pairs.
+ * shuffled through a bounded buffer, and a pass evaluating the validation pairs. Each epoch's end is
+ * a checkpoint (β, the optimizer, the generator), from which a stopped fit resumes to the numbers of
+ * one never stopped; the fitted β is written to {@code beta.json} when the fit completes.
  */
 public final class BetaFitter implements Trainable<List<PreferenceRecord>> {
+    /** How a stopped fit is continued, as a signal's message says. */
+    private static final String RESUME = "betalab fit-beta --resume ";
     private static final Set<Column> LOG_PROBS = EnumSet.of(Column.POLICY_CHOSEN_LOGPS, Column.POLICY_REJECTED_LOGPS,
             Column.REF_CHOSEN_LOGPS, Column.REF_REJECTED_LOGPS);
 
@@ -199,19 +206,102 @@ public final class BetaFitter implements Trainable<List<PreferenceRecord>> {
      */
     public static RunDirectory.Summary fit(Registry registry, Config config, Path dir,
                                            Consumer<Map<String, Object>> onReport) {
+        return fit(registry, config, dir, Integer.MAX_VALUE, onReport);
+    }
+
+    /** As {@link #fit(Registry, Config, Path, Consumer)}, stopping (as if interrupted) after {@code stopAfter} steps. */
+    public static RunDirectory.Summary fit(Registry registry, Config config, Path dir, int stopAfter,
+                                           Consumer<Map<String, Object>> onReport) {
         RunDirectory.refuseExisting(dir);
+        return fit(registry, config, () -> dir, stopAfter, onReport);
+    }
+
+    /**
+     * Fits into the directory {@code directory} gives once the data is checked and everything is
+     * built (a fresh unique one, say), so bad data leaves nothing behind. The directory is locked
+     * for the fit's life: a second process working in it fails at once, naming this one.
+     */
+    public static RunDirectory.Summary fit(Registry registry, Config config, Supplier<Path> directory, int stopAfter,
+                                           Consumer<Map<String, Object>> onReport) {
         BetaFitter fitter = new BetaFitter(config, registry);
-        Map<String, Object> provenance = new LinkedHashMap<>(Provenance.of(registry.extensions()));
+        Path dir = directory.get();
+        Map<String, Object> provenance = new LinkedHashMap<>(Provenance.of(registry));
         provenance.put("seed", config.get(SEED));
         provenance.put("data", fitter.dataFile());
-        RunDirectory run = RunDirectory.create(dir, fitter.config.toMap(), provenance).bestBy("eval/loss", false);
-        run.describe(fitter.facts());
-        List<TrainingListener> listeners = new ArrayList<>(List.of(new NonFiniteCheck(),
-                new GradientClipping(config.get(GRAD_CLIP)), new MetricsLogger(config.get(LOG_EVERY))));
-        if (fitter.validationPairs > 0) {
-            listeners.add(new Evaluation(fitter.stepsPerEpoch(), true, fitter::evaluate));
+        RunDirectory run = RunDirectory.create(dir, fitter.config.toMap(), provenance).resumeWith(RESUME + dir);
+        try {
+            run.describe(fitter.facts());
+            fitter.trainer(run, onReport).run(0, stopAfter);
+        } finally {
+            run.close();
         }
-        listeners.add(run);
+        return run.summary();
+    }
+
+    /**
+     * Continues the fit in {@code dir} from the end of its last completed epoch, under the set-up it
+     * was started with (its config, data file, backend and extensions; refused otherwise), to the
+     * same numbers as a fit never stopped. A fit stopped before its first epoch ended starts over.
+     */
+    public static RunDirectory.Summary resume(Registry registry, Path dir, Consumer<Map<String, Object>> onReport) {
+        RunDirectory run = RunDirectory.open(dir).resumeWith(RESUME + dir);
+        try {
+            run.requireSameSetUp(registry);
+            BetaFitter fitter = new BetaFitter(read(dir.resolve(RunDirectory.CONFIG), registry), registry);
+            int step = run.resume(fitter.saved());
+            if (step % fitter.stepsPerEpoch() != 0) {
+                throw new IllegalStateException(dir + ": its checkpoint is at step " + step + ", inside an epoch of "
+                        + fitter.stepsPerEpoch() + " steps; a fit resumes only from an epoch's end");
+            }
+            run.describe(fitter.facts());
+            fitter.trainer(run, onReport).run(step);
+        } finally {
+            run.close();
+        }
+        return run.summary();
+    }
+
+    /** What a checkpoint holds: β's state, the generator, and the optimizer's state where there is one. */
+    private Map<String, Stateful> saved() {
+        Map<String, Stateful> saved = new LinkedHashMap<>(state());
+        if (optimizer != null) {
+            saved.put("optimizer", optimizer);
+        }
+        return saved;
+    }
+
+    /**
+     * The loop with its listeners, in the order they act: checks, clipping, metrics, evaluation, the
+     * fitted β (written before the run records completion), the run's files, a checkpoint at each
+     * epoch's end, and the report.
+     */
+    private Trainer<List<PreferenceRecord>> trainer(RunDirectory run, Consumer<Map<String, Object>> onReport) {
+        int stepsPerEpoch = stepsPerEpoch();
+        MetricsLogger logger = new MetricsLogger(config.get(LOG_EVERY));
+        List<TrainingListener> listeners = new ArrayList<>(List.of(new NonFiniteCheck(),
+                new GradientClipping(config.get(GRAD_CLIP)), logger));
+        if (validationPairs > 0) {
+            listeners.add(new Evaluation(stepsPerEpoch, true, this::evaluate));
+        }
+        listeners.add(new TrainingListener() {
+            @Override
+            public void onEnd(Progress progress, String status, RuntimeException error) {
+                if ("completed".equals(status)) {
+                    run.writeJson(FittedBeta.FILE, beta.state());
+                }
+            }
+        });
+        listeners.add(run.bestBy("eval/loss", false));
+        // Only at an epoch's end: an epoch is a pass over the file that cannot start in its middle.
+        Checkpoints checkpoints = new Checkpoints(stepsPerEpoch, run, saved(), logger);
+        listeners.add(new TrainingListener() {
+            @Override
+            public void onStepEnd(Progress progress) {
+                if (progress.step() % stepsPerEpoch == 0) {
+                    checkpoints.onStepEnd(progress);
+                }
+            }
+        });
         listeners.add(new TrainingListener() {
             @Override
             public void onStepEnd(Progress progress) {
@@ -219,17 +309,8 @@ public final class BetaFitter implements Trainable<List<PreferenceRecord>> {
                     onReport.accept(progress.row());
                 }
             }
-
-            @Override
-            public void onEnd(Progress progress, String status, RuntimeException error) {
-                if ("completed".equals(status)) {
-                    run.writeJson("beta.json", fitter.beta.state());
-                }
-            }
         });
-        int steps = fitter.stepsPerEpoch() * config.get(EPOCHS);
-        new Trainer<>(fitter, fitter.optimizer, steps, listeners).run(0);
-        return run.summary();
+        return new Trainer<>(this, optimizer, stepsPerEpoch * config.get(EPOCHS), listeners);
     }
 
     /**
@@ -260,7 +341,7 @@ public final class BetaFitter implements Trainable<List<PreferenceRecord>> {
         } catch (NoSuchFileException e) {
             throw new IllegalArgumentException(file + ": no such file");
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot read " + file + ": " + RunFiles.reason(e), e);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
@@ -277,7 +358,7 @@ public final class BetaFitter implements Trainable<List<PreferenceRecord>> {
             d.put("sha256", config.section("data").get(SHA256));
             return d;
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot read " + file + ": " + RunFiles.reason(e), e);
         }
     }
 
@@ -340,9 +421,13 @@ public final class BetaFitter implements Trainable<List<PreferenceRecord>> {
                 PreferenceMetrics.of(batch, e.beta(), e.perPair(), beta.baseBeta()));
     }
 
+    /** β's state and the generator (which shuffles each epoch): at an epoch's end, all a fit needs to continue. */
     @Override
     public Map<String, Stateful> state() {
-        return Map.of();
+        Map<String, Stateful> state = new LinkedHashMap<>();
+        state.put("beta", beta);
+        state.put("rng", rng);
+        return state;
     }
 
     /** The validation pairs' metrics as they stand: eval/loss, the mean per-pair loss, and eval/…. */

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import betalab.api.registry.Registry;
 import betalab.training.Config;
+import betalab.training.DirectoryLock;
 import betalab.training.RunDirectory;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -234,5 +235,133 @@ class BetaFitterTest {
 
         assertThat(BetaFitter.read(config, REGISTRY).section("data").get(BetaFitter.PATH))
                 .isEqualTo(dir.resolve("pairs.jsonl").toString());
+    }
+    /** {@code n} pairs with two prompt features "x" each, and a config fitting softplus_mlp on them over three epochs. */
+    private Path featureFit(int n, String extra) throws IOException {
+        List<String> lines = new ArrayList<>();
+        for (int i = 1; i <= n; i++) {
+            lines.add(pair("p" + i, String.valueOf(-0.5 - i % 5), ", \"x\": [" + (i % 3 - 1) + ", " + 0.1 * i + "]"));
+        }
+        Path data = pairs(lines.toArray(String[]::new));
+        return Files.writeString(dir.resolve("fit.yaml"), "data: {path: " + data + ", features: x}\nepochs: 3\n"
+                + "batch_size: 2\nshuffle_buffer: 4\nlog_every: 2\nvalidation_fraction: 0.25\n"
+                + "beta: {name: softplus_mlp, hidden: [3]}\nloss: {name: sigmoid}\noptimizer: {name: adam, lr: 0.05}\n"
+                + extra);
+    }
+
+    /**
+     * A fit stopped anywhere resumes from the end of its last completed epoch (a checkpoint holds β,
+     * the optimizer and the shuffling generator) to the numbers of a fit never stopped; one stopped
+     * before its first epoch ended starts over.
+     */
+    @Test
+    void aStoppedFitResumesFromItsLastCompletedEpochToTheSameNumbers() throws IOException {
+        Config config = BetaFitter.read(featureFit(14, ""), REGISTRY);
+        Path whole = dir.resolve("whole");
+        RunDirectory.Summary uninterrupted = BetaFitter.fit(REGISTRY, config, whole, row -> { });
+        int stepsPerEpoch = uninterrupted.steps() / 3;
+        assertThat(stepsPerEpoch).isGreaterThan(2);
+
+        // log_every 2: stops after an even step leave no metrics waiting for their row
+        for (int stop : new int[] {1, stepsPerEpoch, stepsPerEpoch + 1, stepsPerEpoch + 2, 2 * stepsPerEpoch + 1}) {
+            Path run = dir.resolve("stopped-" + stop);
+            assertThat(BetaFitter.fit(REGISTRY, config, run, stop, row -> { }).status()).isEqualTo("interrupted");
+            if (stop < stepsPerEpoch) {
+                assertThat(run.resolve(RunDirectory.CHECKPOINT)).doesNotExist();
+            } else {
+                assertThat(JSON.readTree(run.resolve(RunDirectory.CHECKPOINT).toFile()).get("step").asInt())
+                        .isEqualTo(stop / stepsPerEpoch * stepsPerEpoch);
+            }
+            assertThat(run.resolve(FittedBeta.FILE)).doesNotExist();
+
+            RunDirectory.Summary resumed = BetaFitter.resume(REGISTRY, run, row -> { });
+
+            assertThat(resumed.status()).isEqualTo("completed");
+            assertThat(rows(run)).as("stopped after step " + stop).isEqualTo(rows(whole));
+            assertThat(JSON.readTree(run.resolve(FittedBeta.FILE).toFile()))
+                    .isEqualTo(JSON.readTree(whole.resolve(FittedBeta.FILE).toFile()));
+            assertThat(JSON.readTree(run.resolve(RunDirectory.SUMMARY).toFile()).get("best_eval"))
+                    .isEqualTo(JSON.readTree(whole.resolve(RunDirectory.SUMMARY).toFile()).get("best_eval"));
+        }
+    }
+
+    @Test
+    void aFitResumesOnlyOnTheDataItStartedWith() throws IOException {
+        Path config = featureFit(14, "");
+        Path run = dir.resolve("run");
+        BetaFitter.fit(REGISTRY, BetaFitter.read(config, REGISTRY), run, 9, row -> { });
+        Path data = Path.of(BetaFitter.read(config, REGISTRY).section("data").get(BetaFitter.PATH));
+        Files.writeString(data, pair("p99", "-1", ", \"x\": [0, 0]") + "\n", java.nio.file.StandardOpenOption.APPEND);
+
+        assertThatThrownBy(() -> BetaFitter.resume(REGISTRY, run, row -> { }))
+                .hasMessageContaining("field 'data.sha256' is ").hasMessageContaining("the file changed");
+        assertThat(JSON.readTree(run.resolve(RunDirectory.SUMMARY).toFile()).get("status").asText())
+                .isEqualTo("interrupted");
+    }
+
+    /**
+     * A fit locks its directory while it runs and releases it at the end; a second fit or resume in a
+     * directory another process holds fails at once, naming the owner, and changes nothing there.
+     */
+    @Test
+    void aFitHoldsItsDirectoryForItsLifeAndAnotherFailsNamingTheOwner() throws IOException {
+        Config config = BetaFitter.read(featureFit(14, ""), REGISTRY);
+        Path run = dir.resolve("run");
+        String owner = "pid " + ProcessHandle.current().pid();
+        List<Integer> heard = new ArrayList<>();
+
+        BetaFitter.fit(REGISTRY, config, run, 5, row -> {
+            assertThatThrownBy(() -> DirectoryLock.acquire(run)).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining(run + " is in use by another betalab process").hasMessageContaining(owner);
+            heard.add((Integer) row.get("step"));
+        });
+        assertThat(heard).isNotEmpty();
+
+        byte[] summary = Files.readAllBytes(run.resolve(RunDirectory.SUMMARY));
+        try (DirectoryLock other = DirectoryLock.acquire(run)) {
+            assertThatThrownBy(() -> BetaFitter.resume(REGISTRY, run, row -> { })).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining(run + " is in use by another betalab process (" + owner);
+        }
+        assertThat(Files.readAllBytes(run.resolve(RunDirectory.SUMMARY))).isEqualTo(summary);
+
+        Path fresh = dir.resolve("fresh");
+        try (DirectoryLock other = DirectoryLock.acquire(fresh)) {
+            assertThatThrownBy(() -> BetaFitter.fit(REGISTRY, config, fresh, row -> { }))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining(owner);
+        }
+        assertThat(fresh.resolve(RunDirectory.CONFIG)).doesNotExist();
+    }
+
+    /**
+     * A feature beyond float32's range would be infinite in β's float32 network, and a log-probability
+     * beyond it sends an infinite gradient into β's float32 parameters: each is refused on reading,
+     * naming the file, line and field, where before the fit failed steps later on a non-finite value.
+     */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "-1|[1, 1e39]|line 2: field 'x[1]' must be finite in float32 (at most 3.4028235E38 in size), got 1e39",
+        "-1e308|[1, 2]|line 2: field 'policy_chosen_logps' must be finite in float32 (at most 3.4028235E38 in size), got -1e308"})
+    void numbersFiniteOnlyInDoubleFailBeforeAnythingIsWritten(String logp, String features, String message)
+            throws IOException {
+        Path data = pairs(pair("p1", "-1", ", \"x\": [1, 2]"), pair("p2", logp, ", \"x\": " + features),
+                pair("p3", "-2", ", \"x\": [0, 1]"));
+        Path config = Files.writeString(dir.resolve("fit.yaml"), "data: {path: " + data + ", features: x}\n"
+                + "epochs: 2\nvalidation_fraction: 0\nbeta: {name: softplus_mlp}\nloss: {name: sigmoid}\n"
+                + "optimizer: {name: adam}\n");
+
+        assertThatThrownBy(() -> fit(config, dir.resolve("run"))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage(data + ", " + message);
+        assertThat(dir.resolve("run")).doesNotExist();
+    }
+
+    /** An I/O error says why, not only which path. */
+    @Test
+    void aDataFileThatCannotBeReadSaysWhy() throws IOException {
+        Path notADirectory = pairs(pair("p1", "-1", ""));
+        Path data = notADirectory.resolve("pairs.jsonl");
+
+        assertThatThrownBy(() -> fit(config(data, ""), dir.resolve("run")))
+                .hasMessage("cannot read " + data + ": Not a directory");
+        assertThat(dir.resolve("run")).doesNotExist();
     }
 }

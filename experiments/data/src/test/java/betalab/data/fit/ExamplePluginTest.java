@@ -140,10 +140,11 @@ class ExamplePluginTest {
     }
 
     @Test
-    void aNameBoundTwiceFailsOnOneLineNamingBothProviders() {
+    void twoJarsOfOnePluginFailOnOneLineNamingBoth() {
         assertThatThrownBy(() -> Extensions.discover(List.of(modularJar, plainJar)))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageStartingWith("duplicate beta 'bounded_tanh': provided by org.example.betalab.")
+                .hasMessageStartingWith("plugins ")
+                .hasMessageContaining("both provide org.example.betalab.ExampleExtension")
                 .hasMessageContaining(modularJar.toAbsolutePath().toString())
                 .hasMessageContaining(plainJar.toAbsolutePath().toString())
                 .hasMessageNotContaining("\n");
