@@ -15,7 +15,6 @@ import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** {@code betalab train}: a policy trained by a preference loss on a task (the synthetic bandit by default). */
@@ -52,7 +51,7 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (source.resume != null) {
-            restoreSetUp(source.resume);
+            RunOutput.restoreSetUp(spec, source.resume, out, backend);
         } else if (backend != null) {
             Backends.use(Backends.named(backend));
         }
@@ -79,33 +78,5 @@ final class TrainCommand implements Callable<Integer> {
         }
         RunOutput.printSummary(stdout, summary);
         return 0;
-    }
-
-    /**
-     * A resumed run continues on the backend and with the plugins it was started with, from its own
-     * record; an option that says otherwise is refused.
-     */
-    private void restoreSetUp(Path dir) {
-        if (out != null) {
-            throw new ParameterException(spec.commandLine(), "--out: a resumed run stays in its own directory " + dir);
-        }
-        if (!java.nio.file.Files.exists(dir.resolve(RunDirectory.PROVENANCE))) {
-            throw new ParameterException(spec.commandLine(), "--resume: " + dir + " holds no run (no "
-                    + RunDirectory.PROVENANCE + ")");
-        }
-        String recorded = RunDirectory.recordedBackend(dir);
-        if (backend != null && !backend.equals(recorded)) {
-            throw new ParameterException(spec.commandLine(), "--backend " + backend + ": the run in " + dir
-                    + " was started on '" + recorded + "'; leave --backend out to resume it there");
-        }
-        Backends.use(Backends.named(recorded));
-        java.util.List<String> jars = new java.util.ArrayList<>();
-        String current = System.getProperty(betalab.api.registry.Extensions.PLUGINS_PROPERTY, "");
-        if (!current.isBlank()) {
-            jars.add(current);
-        }
-        RunDirectory.recordedPlugins(dir).forEach(jar -> jars.add(jar.toString()));
-        System.setProperty(betalab.api.registry.Extensions.PLUGINS_PROPERTY,
-                String.join(java.io.File.pathSeparator, jars));
     }
 }
