@@ -2,6 +2,7 @@ package betalab.app;
 
 import betalab.api.registry.Registry;
 import betalab.api.tensor.Backends;
+import betalab.data.fit.FittedBeta;
 import betalab.training.Config;
 import betalab.training.ConfigTree;
 import betalab.training.PreferenceTraining;
@@ -44,6 +45,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--out", description = "run directory for a new run (default: runs/<config name>-<time>)")
     private Path out;
 
+    @Option(names = "--beta-from", paramLabel = "RUN_DIR", description = "start β from the one betalab fit-beta "
+            + "fitted in RUN_DIR; the config's beta section may be left out (it becomes the fitted one)")
+    private Path betaFrom;
+
     @Option(names = "--backend", description = "tensor backend by name (default: the highest-priority one; "
             + "a resumed run keeps its own)")
     private String backend;
@@ -51,6 +56,10 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (source.resume != null) {
+            if (betaFrom != null) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                        "--beta-from: a resumed run keeps the β it was started with");
+            }
             RunOutput.restoreSetUp(spec, source.resume, out, backend);
         } else if (backend != null) {
             Backends.use(Backends.named(backend));
@@ -65,7 +74,19 @@ final class TrainCommand implements Callable<Integer> {
         if (source.resume != null) {
             summary = PreferenceTraining.resume(registry, source.resume, progress);
         } else {
-            Config config = PreferenceTraining.resolve(ConfigTree.read(source.config), registry);
+            ConfigTree tree = ConfigTree.read(source.config);
+            if (betaFrom != null) {
+                // The fit's own β section is what the run trains; recorded in config.json like any other.
+                FittedBeta fitted = FittedBeta.load(betaFrom, registry);
+                tree.root().put(PreferenceTraining.BETA_FROM.name(), betaFrom.toString());
+                if (!tree.root().containsKey("beta")) {
+                    java.util.Map<String, Object> beta = new java.util.LinkedHashMap<>();
+                    beta.put("name", fitted.scheme());
+                    beta.putAll(fitted.knobs());
+                    tree.root().put("beta", beta);
+                }
+            }
+            Config config = PreferenceTraining.resolve(tree, registry);
             if (out != null) {
                 summary = PreferenceTraining.train(registry, config, out, Integer.MAX_VALUE, progress);
             } else {

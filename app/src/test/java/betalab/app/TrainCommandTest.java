@@ -180,4 +180,30 @@ class TrainCommandTest {
             }
         }
     }
+
+    @Test
+    void aRunCanStartFromABetaFittedOffline(@TempDir Path dir) throws Exception {
+        Path sample = Path.of("..", "examples", "data", "sample-trl.jsonl").toAbsolutePath().normalize();
+        Path fitConfig = Files.writeString(dir.resolve("fit.yaml"), "data: {path: " + sample + ", features: "
+                + "prompt_embedding}\nepochs: 1\nbeta: {name: softplus_mlp, hidden: [6]}\nloss: {name: sigmoid}\n"
+                + "optimizer: {name: adam, lr: 0.01}\n");
+        Path fit = dir.resolve("fit");
+        assertThat(CliRun.of("fit-beta", "--config", fitConfig.toString(), "--out", fit.toString()).exitCode()).isZero();
+
+        // The train config names no β: it becomes the fitted one (the bandit's prompts are 8 wide, as the fit's).
+        Path config = Files.writeString(dir.resolve("train.yaml"), "steps: 3\nbatch_size: 32\n"
+                + "task: {name: bandit, prompts: 128, prompt_dim: 8, response_dim: 4, candidates: 4}\n"
+                + "loss: {name: sigmoid}\noptimizer: {name: adam, lr: 0.01}\n");
+        Path run = dir.resolve("run");
+        CliRun r = CliRun.of("train", "--config", config.toString(), "--beta-from", fit.toString(), "--out",
+                run.toString());
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        JsonNode recorded = JSON.readTree(run.resolve(RunDirectory.CONFIG).toFile());
+        assertThat(recorded.get("beta_from").asText()).isEqualTo(fit.toString());
+        assertThat(recorded.get("beta")).isEqualTo(JSON.readTree(fit.resolve(RunDirectory.CONFIG).toFile()).get("beta"));
+
+        CliRun resumed = CliRun.of("train", "--resume", run.toString(), "--beta-from", fit.toString());
+        assertThat(resumed.exitCode()).isEqualTo(2);
+        assertThat(resumed.err()).contains("--beta-from: a resumed run keeps the β it was started with");
+    }
 }

@@ -53,6 +53,10 @@ public final class PreferenceTraining implements Trainable<int[]> {
     public static final Knob<Double> GRAD_CLIP = Knob.real("grad_clip", 0.0,
             "largest global gradient norm; 0 turns clipping off").atLeast(0);
 
+    public static final Knob<String> BETA_FROM = Knob.text("beta_from", null,
+            "a betalab fit-beta run directory: β starts from the state fitted there (the beta section must "
+                    + "name the fitted scheme with the fitted knobs)");
+
     public static final Knob<String> SYNC_MODE = Knob.text("mode", "none",
             "TR-DPO's reference update: none (frozen), soft (α·πθ + (1 − α)·π_ref) or hard (πθ)",
             "none", "soft", "hard");
@@ -63,7 +67,7 @@ public final class PreferenceTraining implements Trainable<int[]> {
 
     /** What a training config holds. */
     public static final ConfigSchema SCHEMA = ConfigSchema.of(List.of(SEED, RNG, STEPS, EPOCHS, BATCH_SIZE,
-                    EVAL_EVERY, CHECKPOINT_EVERY, LOG_EVERY, GRAD_CLIP))
+                    EVAL_EVERY, CHECKPOINT_EVERY, LOG_EVERY, GRAD_CLIP, BETA_FROM))
             .component("task", Task.POINT, "bandit", Map.of())
             .component("policy", Policy.POINT, "log_linear", Map.of())
             .section("reference_sync", List.of(SYNC_MODE, SYNC_EVERY, SYNC_ALPHA))
@@ -103,6 +107,9 @@ public final class PreferenceTraining implements Trainable<int[]> {
         evaluator = prepared.evaluator();
         beta = resolved.create(registry, "beta", BetaEstimator.POINT, new BetaEstimator.Context(task.featureDim(),
                 policy.representationDim(), rng, DType.FLOAT32));
+        if (resolved.get(BETA_FROM) != null) {
+            startFromFitted(resolved, beta);
+        }
         PreferenceLoss loss = resolved.create(registry, "loss", PreferenceLoss.POINT, null);
         objective = new PreferenceObjective(beta, loss);
         policy.namedParameters().forEach((name, p) -> parameters.put("policy." + name, p));
@@ -117,6 +124,43 @@ public final class PreferenceTraining implements Trainable<int[]> {
             throw config.error("reference_sync.every", "must be ≥ 1 when mode is " + sync.get(SYNC_MODE));
         }
     }
+
+    /**
+     * Loads the β fitted by {@code betalab fit-beta} in the directory {@code beta_from} names into
+     * {@code beta}; the config's β section must be the fitted one, so the run records what it trains.
+     */
+    private static void startFromFitted(Config config, BetaEstimator beta) {
+        java.nio.file.Path dir = java.nio.file.Path.of(config.get(BETA_FROM));
+        Map<String, Object> fitted;
+        Map<String, double[]> state;
+        try {
+            fitted = RunFiles.JSON.readValue(dir.resolve(RunDirectory.CONFIG).toFile(),
+                    new com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>>() { });
+            state = RunFiles.JSON.readValue(dir.resolve(FITTED_BETA).toFile(),
+                    new com.fasterxml.jackson.core.type.TypeReference<Map<String, double[]>>() { });
+        } catch (java.io.IOException e) {
+            throw config.error("beta_from", "names " + dir + ", which holds no completed fit-beta run ("
+                    + RunDirectory.CONFIG + " and " + FITTED_BETA + " are needed): "
+                    + (e instanceof java.nio.file.NoSuchFileException ? "no such file " + e.getMessage()
+                    : RunFiles.reason(e)));
+        }
+        Object fittedBeta = fitted.get("beta");
+        Map<String, Object> mine = new LinkedHashMap<>();
+        mine.put("name", config.component("beta").name());
+        mine.putAll(config.component("beta").knobs());
+        if (!RunFiles.JSON.valueToTree(mine).equals(RunFiles.JSON.valueToTree(fittedBeta))) {
+            throw config.error("beta", "must be the β fitted in " + dir + ": " + fittedBeta + " (beta_from), "
+                    + "not " + mine);
+        }
+        try {
+            beta.loadState(state);
+        } catch (IllegalArgumentException e) {
+            throw config.error("beta_from", "names a β that does not fit this run's inputs: " + e.getMessage());
+        }
+    }
+
+    /** Where a fit-beta run keeps its fitted β's state. */
+    static final String FITTED_BETA = "beta.json";
 
     private Policy.Context policyContext(Rng generator) {
         return new Policy.Context(task.vocabularySize(), task.tables(), generator, DType.FLOAT32);
@@ -386,6 +430,11 @@ public final class PreferenceTraining implements Trainable<int[]> {
         Path dir = directory.get();
         Map<String, Object> provenance = new LinkedHashMap<>(Provenance.of(registry));
         provenance.put("seed", config.get(SEED));
+        if (config.get(BETA_FROM) != null) {
+            Path fitted = Path.of(config.get(BETA_FROM)).resolve(FITTED_BETA);
+            provenance.put("beta_from", Map.of("path", fitted.toAbsolutePath().toString(), "sha256",
+                    Provenance.sha256(fitted)));
+        }
         RunDirectory run = RunDirectory.create(dir, training.config().toMap(), provenance)
                 .resumeWith("betalab train --resume " + dir);
         try {
