@@ -48,6 +48,23 @@ final class ExamplePlugin {
         return jar;
     }
 
+    /**
+     * A plain plugin jar made of one extension class, {@code className}, with this source: for plugins
+     * that misbehave on purpose.
+     */
+    static Path plainJar(Path dir, String className, String source) throws IOException {
+        Path src = Files.createDirectories(dir.resolve("src-" + className));
+        Path file = src.resolve(className.substring(className.lastIndexOf('.') + 1) + ".java");
+        Files.writeString(file, source);
+        Path classes = Files.createDirectories(dir.resolve("classes-" + className));
+        run("javac", List.of("--class-path", apiPath(), "-d", classes.toString(), file.toString()));
+        Path services = Files.createDirectories(classes.resolve("META-INF/services"));
+        Files.writeString(services.resolve(Extension.class.getName()), className + "\n");
+        Path jar = dir.resolve(className + ".jar");
+        run("jar", List.of("--create", "--file", jar.toString(), "-C", classes.toString(), "."));
+        return jar;
+    }
+
     /** Where the API and what it exposes (Guice, jakarta.inject) and requires (SLF4J) were loaded from. */
     private static String apiPath() {
         return Stream.of(Extension.class, AbstractModule.class, jakarta.inject.Inject.class, slf4j())

@@ -97,6 +97,30 @@ class ExamplePluginTest {
         assertThat((double) summary.last().get("beta/std")).isPositive();
         JsonNode provenance = new ObjectMapper().readTree(dir.resolve("train/provenance.json").toFile());
         assertThat(provenance.get("extensions").toString()).contains("org.example.betalab.ExampleExtension");
+        // The plugin's jar is recorded by name, version and content.
+        JsonNode plugin = provenance.get("plugins").get(0);
+        assertThat(plugin.get("file").asText()).isEqualTo(modularJar.getFileName().toString());
+        assertThat(plugin.get("sha256").asText()).isEqualTo(betalab.training.Provenance.sha256(modularJar));
+        assertThat(plugin.has("version")).isTrue();
+    }
+
+    @Test
+    void aPluginThatFailsWhileBindingIsNamedWithItsJarOnOneLine() throws IOException {
+        Path jar = ExamplePlugin.plainJar(dir, "org.example.boom.BoomExtension", """
+                package org.example.boom;
+
+                public final class BoomExtension extends com.google.inject.AbstractModule
+                        implements betalab.api.registry.Extension {
+                    @Override
+                    protected void configure() {
+                        throw new IllegalStateException("no licence key found");
+                    }
+                }
+                """);
+        assertThatThrownBy(() -> Extensions.discover(List.of(jar)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("org.example.boom.BoomExtension [" + jar.toAbsolutePath()
+                        + "]: java.lang.IllegalStateException: no licence key found");
     }
 
     @Test
