@@ -55,6 +55,7 @@ public final class RunDirectory implements TrainingListener {
     private DirectoryLock lock;
     private String resumeCommand;
     private Thread onSignal;
+    private volatile boolean signalled;
 
     /** What a run ended with: its last evaluation (or last row) and its best evaluation. */
     public record Summary(Path path, String status, int steps, Map<String, Object> last, Map<String, Object> best) {
@@ -326,11 +327,17 @@ public final class RunDirectory implements TrainingListener {
         }
     }
 
-    /** What a SIGTERM or SIGINT does to a running run: its summary says interrupted, where, and how to go on. */
-    void interruptedBySignal(Progress progress) {
+    /**
+     * What a SIGTERM or SIGINT does to a running run: its summary says interrupted, at the last step
+     * recorded, and how to go on. The training thread may still be finishing a step meanwhile; nothing
+     * it writes afterwards replaces this summary.
+     */
+    synchronized void interruptedBySignal(Progress progress) {
+        int step = ((Number) last.getOrDefault("step", 0)).intValue();
         String how = resumeCommand == null ? "" : "; resume it with: " + resumeCommand;
-        writeSummary("interrupted", "stopped by a signal after step " + summary.steps() + how, progress);
-        System.err.println("betalab: " + path + " interrupted after step " + summary.steps() + how);
+        writeSummary("interrupted", "stopped by a signal after step " + step + how, progress);
+        signalled = true;
+        System.err.println("betalab: " + path + " interrupted after step " + step + how);
     }
 
     @Override
@@ -406,6 +413,9 @@ public final class RunDirectory implements TrainingListener {
     }
 
     private synchronized void writeSummary(String status, String error, Progress progress) {
+        if (signalled) {
+            return;
+        }
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("status", status);
         if (error != null) {

@@ -71,7 +71,7 @@ class PreferenceTrainingConfigTest {
             "steps: 3\\nsteps: 4|c.yaml:6: field 'steps' is given twice",
             "steps: 3\\ngrad_clip: .inf|c.yaml:6: field 'grad_clip' must be a finite number within float32's range",
             "steps: 3\\ngrad_clip: 1e308|c.yaml:6: field 'grad_clip' must be a finite number within float32's range",
-            "steps: 3\\nbogus: 1|c.yaml:6: field 'bogus' is unknown; known: batch_size, beta, checkpoint_every",
+            "steps: 3\\nbogus: 1|c.yaml:6: field 'bogus' is unknown; known: batch_size, beta, beta_from, checkpoint_every",
             "steps: 3\\nenvironment: {prompts: 500}|c.yaml:6: field 'environment' is no longer read: the bandit's "
                     + "settings are the task's now: task: {name: bandit, prompts: …}",
             "steps: x|c.yaml:5: field 'steps' expects a whole number, got 'x'",
@@ -151,7 +151,7 @@ class PreferenceTrainingConfigTest {
         assertThat(recorded.get("log_every").asInt()).isEqualTo(1);
         assertThat(recorded.get("grad_clip").asDouble()).isZero();
         assertThat(recorded.fieldNames()).toIterable().containsExactlyInAnyOrder("seed", "rng", "steps", "epochs",
-                "batch_size", "eval_every", "checkpoint_every", "log_every", "grad_clip", "task", "policy",
+                "batch_size", "eval_every", "checkpoint_every", "log_every", "grad_clip", "beta_from", "task", "policy",
                 "reference_sync", "loss", "beta", "optimizer");
 
         // The record alone replays the run, and records itself unchanged.

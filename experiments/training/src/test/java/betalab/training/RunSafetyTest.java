@@ -89,6 +89,11 @@ class RunSafetyTest {
             Progress progress = new Progress(Map.of(), null, 6, 3);
             run.onStart(progress);
             run.interruptedBySignal(progress);
+            // The training thread finishing its step meanwhile does not undo the record.
+            run.bestBy("eval/true_reward", true);
+            progress.begin(5);
+            progress.row().put("eval/true_reward", 1.0);
+            run.onStepEnd(progress);
         } finally {
             run.close();
         }
