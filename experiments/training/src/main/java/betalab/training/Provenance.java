@@ -79,7 +79,7 @@ public final class Provenance {
         }
     }
 
-    /** The SHA-256 of a file's bytes, in hex. */
+    /** The SHA-256 of a file's bytes, in hex; a missing file fails with one line naming it. */
     public static String sha256(Path file) {
         try (InputStream in = Files.newInputStream(file)) {
             MessageDigest digest = MessageDigest.getInstance("SHA-256");
@@ -88,6 +88,8 @@ public final class Provenance {
                 digest.update(buffer, 0, n);
             }
             return HexFormat.of().formatHex(digest.digest());
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new IllegalArgumentException(file + ": no such file");
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file + ": " + RunFiles.reason(e), e);
         } catch (NoSuchAlgorithmException e) {

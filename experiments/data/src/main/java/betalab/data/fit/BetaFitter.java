@@ -329,22 +329,9 @@ public final class BetaFitter implements Trainable<List<PreferenceRecord>> {
         return (h >>> 11) * 0x1.0p-53 < fraction;
     }
 
-    /** The SHA-256 of a file's bytes, in hex. */
+    /** The SHA-256 of a file's bytes, in hex; a missing file is the user's mistake, named in one line. */
     static String sha256(Path file) {
-        try (InputStream in = Files.newInputStream(file)) {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            byte[] buffer = new byte[1 << 16];
-            for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
-                digest.update(buffer, 0, n);
-            }
-            return HexFormat.of().formatHex(digest.digest());
-        } catch (NoSuchFileException e) {
-            throw new IllegalArgumentException(file + ": no such file");
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file + ": " + RunFiles.reason(e), e);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return Provenance.sha256(file);
     }
 
     /** The data file as it was read: its path, size, time of last change and SHA-256. */
