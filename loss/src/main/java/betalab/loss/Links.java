@@ -56,4 +56,13 @@ final class Links {
         Tensor logistic = scaled.neg().sigmoid().mul(logistic(z));
         return logistic.add(scaled.logSigmoid().sub(z).exp());
     }
+
+    /**
+     * e^x − 1 without the cancellation of exp(x) − 1 near 0 (the tensors have no expm1): with
+     * t = tanh(x/2), e^x − 1 = 2t/(1 − t) and 1 − t = 2σ(−x), so e^x − 1 = tanh(x/2)/σ(−x), each factor
+     * accurate to a few ulp for any x.
+     */
+    static Tensor expm1(Tensor x) {
+        return x.mul(0.5).tanh().div(x.neg().sigmoid());
+    }
 }

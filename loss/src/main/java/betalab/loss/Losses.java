@@ -70,6 +70,55 @@ final class Losses {
                 .sub(batch.policyRejected().div(batch.rejectedLength()))).sub(gamma));
     }
 
+    /**
+     * DPO-Positive (Pal et al. 2024, "Smaug", arXiv 2402.13228, Eq. 3): −log σ(β·(h − λ·max(0, −c))), the
+     * penalty switching on where the policy puts less mass on y_w than the reference does.
+     */
+    static PreferenceLoss dpop(double lambda) {
+        return (batch, beta) -> {
+            Tensor c = batch.chosenLogRatio();
+            return Links.logistic(beta.mul(batch.margin().sub(c.neg().relu().mul(lambda))));
+        };
+    }
+
+    /**
+     * Cal-DPO (Xiao et al. 2024, NeurIPS), as the authors' code computes it (tengxiao1/Cal-DPO,
+     * scripts/dpo_trainer.py, loss_type "Cal-DPO"): −log σ(c − r) + ½(c − 1/(2β))² + ½(r + 1/(2β))². β
+     * enters only through the targets ±1/(2β); the authors' batch-mean squared errors become per-pair
+     * squares, whose batch mean is the same.
+     */
+    static PreferenceLoss calDpo() {
+        return (batch, beta) -> {
+            Tensor c = batch.chosenLogRatio();
+            Tensor r = batch.rejectedLogRatio();
+            Tensor target = halfInverse(beta);
+            Tensor calibration = c.sub(target).square().add(r.add(target).square()).mul(0.5);
+            return Links.logistic(c.sub(r)).add(calibration);
+        };
+    }
+
+    /**
+     * AlphaPO (Gupta et al. 2025, arXiv 2501.03884), as TRL's CPOTrainer (loss_type "alphapo": SimPO with
+     * cpo_alpha 0): −log σ(β·(r_α(y_w) − r_α(y_l)) − γ), r_α(y) = (1 − π(y)^(−α/|y|))/α = −expm1(−α·ℓ̄)/α with
+     * ℓ̄ = log πθ(y)/|y|. At α = 0 it is SimPO (r = ℓ̄). The exponent −α·ℓ̄ is capped at
+     * {@value Divergence#MAX_EXPONENT}, as in the f-divergences, so r stays finite.
+     */
+    static PreferenceLoss alphapo(double alpha, double gamma) {
+        return (batch, beta) -> {
+            Tensor chosen = batch.policyChosen().div(batch.chosenLength());
+            Tensor rejected = batch.policyRejected().div(batch.rejectedLength());
+            Tensor margin = alpha == 0 ? chosen.sub(rejected)
+                    : alphaReward(chosen, alpha).sub(alphaReward(rejected, alpha));
+            return Links.logistic(beta.mul(margin).sub(gamma));
+        };
+    }
+
+    /** (1 − e^(−α·ℓ̄))/α = −expm1(x)/α, x = min(−α·ℓ̄, 80). */
+    private static Tensor alphaReward(Tensor meanLogp, double alpha) {
+        Tensor x = meanLogp.mul(-alpha);
+        return Links.expm1(x.sub(x.sub(Divergence.MAX_EXPONENT).relu())).div(-alpha);
+    }
+
     /** 1/(2β) per pair. */
     private static Tensor halfInverse(Tensor beta) {
         return beta.zerosLike().add(0.5).div(beta);

@@ -19,12 +19,15 @@ import java.util.function.Function;
  * default divergence every formula matches TRL's {@code DPOTrainer} of v1.9 (and main, 1.10.0.dev0,
  * July 2026); with another divergence so do those in h and h̄ — ipo since v0.29 (earlier:
  * s(c/|y_w|) − s(r/|y_l|)), sigmoid_norm since it appeared in v1.4 — while TRL also transforms c, r in
- * nca_pair, bco_pair and sppo_hard, which here take no divergence.
+ * nca_pair, bco_pair and sppo_hard, which here take no divergence. Not in TRL's DPOTrainer: dpop (the Smaug
+ * paper), cal_dpo (its authors' code) and alphapo (TRL's CPOTrainer), none of which takes a divergence.
  */
 public final class LossesExtension extends AbstractModule implements Extension {
     static final String EPSILON = "epsilon";
     static final String GAMMA = "gamma";
     static final String TAU = "tau";
+    static final String LAMBDA = "lambda";
+    static final String ALPHA = "alpha";
 
     // Knobs as TRL names and bounds them (label_smoothing, simpo_gamma, discopop_tau), declared once.
     static final Knob<Double> LABEL_SMOOTHING = Knob.real(EPSILON, 0.0, "label smoothing ε: assumed rate of flipped labels")
@@ -35,6 +38,13 @@ public final class LossesExtension extends AbstractModule implements Extension {
     static final Knob<Double> EXO_EPSILON = Knob.real(EPSILON, 1e-3, "ε of the target preference distribution (1−ε, ε)")
             .between(0, 1, false).positive();
     static final Knob<Double> MARGIN_GAMMA = Knob.real(GAMMA, 0.5, "target reward margin γ").atLeast(0);
+    // λ = 50, the value of the Smaug paper (Pal et al. 2024).
+    static final Knob<Double> DPOP_LAMBDA = Knob.real(LAMBDA, 50.0,
+            "λ of the penalty λ·max(0, −c) on a chosen log-ratio below 0").atLeast(0);
+    // AlphaPO's α = 0.25, the paper's Mistral-Instruct setting (Table 3, as TRL's paper index quotes it).
+    // Any finite α, negative included.
+    static final Knob<Double> ALPHAPO_ALPHA = Knob.real(ALPHA, 0.25,
+            "α of the reward shape (1 − π^(−α/|y|))/α; 0 is SimPO's log-probability per token");
     static final Knob<Double> TEMPERATURE = Knob.real(TAU, 0.05, "temperature τ of the modulation σ(βh/τ)").positive();
 
     @Override
@@ -70,6 +80,13 @@ public final class LossesExtension extends AbstractModule implements Extension {
                 s -> Losses.ofNormalisedMargin(Divergence.from(s), Links::logistic));
         loss("simpo", "SimPO, reference-free: −log σ(β·log πθ(y_w)/|y_w| − β·log πθ(y_l)/|y_l| − γ)",
                 List.of(MARGIN_GAMMA), s -> Losses.simpo(s.real(GAMMA)));
+        loss("dpop", "DPO-Positive (Pal et al. 2024, Smaug, arXiv 2402.13228): −log σ(β·(h − λ·max(0, −c)))",
+                List.of(DPOP_LAMBDA), s -> Losses.dpop(s.real(LAMBDA)));
+        loss("cal_dpo", "Cal-DPO (Xiao et al. 2024, NeurIPS), as the authors' code (tengxiao1/Cal-DPO): "
+                + "−log σ(c − r) + ½(c − 1/(2β))² + ½(r + 1/(2β))²", List.of(), s -> Losses.calDpo());
+        loss("alphapo", "AlphaPO (Gupta et al. 2025, arXiv 2501.03884), as TRL's CPOTrainer: −log σ(β·(r(y_w) − "
+                + "r(y_l)) − γ), r(y) = (1 − πθ(y)^(−α/|y|))/α, exponent capped at 80; α = 0 is simpo",
+                List.of(ALPHAPO_ALPHA, MARGIN_GAMMA), s -> Losses.alphapo(s.real(ALPHA), s.real(GAMMA)));
         PreferenceLoss.POINT.bind(binder(), WeightedLossProvider.NAME, WeightedLossProvider.class);
     }
 

@@ -25,7 +25,8 @@ class BuiltInLossConformanceTest {
     void everyBuiltInLossHasItsKit() {
         assertThat(REGISTRY.providers(PreferenceLoss.POINT).keySet()).containsExactlyInAnyOrder(
                 "sigmoid", "cdpo", "robust", "hinge", "ipo", "exo_pair", "nca_pair", "bco_pair", "sppo_hard", "aot",
-                "aot_unpaired", "apo_zero", "apo_down", "discopop", "sigmoid_norm", "simpo", "weighted");
+                "aot_unpaired", "apo_zero", "apo_down", "discopop", "sigmoid_norm", "simpo", "dpop", "cal_dpo",
+                "alphapo", "weighted");
     }
 
     @Nested
@@ -153,6 +154,39 @@ class BuiltInLossConformanceTest {
         @Override
         protected PreferenceLoss create() {
             return loss("simpo", Map.of());
+        }
+    }
+
+    @Nested
+    class Dpop extends PreferenceLossConformance {
+        @Override
+        protected PreferenceLoss create() {
+            return loss("dpop", Map.of());
+        }
+    }
+
+    @Nested
+    class CalDpo extends PreferenceLossConformance {
+        @Override
+        protected PreferenceLoss create() {
+            return loss("cal_dpo", Map.of());
+        }
+    }
+
+    @Nested
+    class Alphapo extends PreferenceLossConformance {
+        @Override
+        protected PreferenceLoss create() {
+            return loss("alphapo", Map.of());
+        }
+    }
+
+    /** A negative α, the other side of SimPO's log reward. */
+    @Nested
+    class AlphapoNegative extends PreferenceLossConformance {
+        @Override
+        protected PreferenceLoss create() {
+            return loss("alphapo", Map.of("alpha", -0.5));
         }
     }
 

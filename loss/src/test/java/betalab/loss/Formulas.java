@@ -124,7 +124,8 @@ final class Formulas {
                 exoPair(DEFAULTS), exoPair(Map.of("epsilon", 0.3)), ncaPair(), bcoPair(), sppoHard(),
                 aot(Map.of("epsilon", 0.1)), aotUnpaired(DEFAULTS), aotUnpaired(Map.of("epsilon", 0.25)), apoZero(),
                 apoDown(), discopop(DEFAULTS), discopop(Map.of("tau", 0.5)), sigmoidNorm(), simpo(DEFAULTS),
-                simpo(Map.of("gamma", 0.0)));
+                simpo(Map.of("gamma", 0.0)), dpop(DEFAULTS), dpop(Map.of("lambda", 5.0)), calDpo(), alphapo(DEFAULTS),
+                alphapo(Map.of("alpha", -0.5, "gamma", 0.1)), alphapo(Map.of("alpha", 0.0)));
     }
 
     // ---------------------------------------------------------------- the catalogue; knobs default as in TRL
@@ -207,6 +208,27 @@ final class Formulas {
     static Case simpo(Map<String, Object> knobs) {
         double gamma = real(knobs, "gamma", 0.5);
         return each("simpo", knobs, p -> -logSigmoid(p.beta() * (p.pc() / p.lw() - p.pr() / p.ll()) - gamma));
+    }
+
+    /** Smaug's Eq. 3: −log σ(β·(h − λ·max(0, log π_ref(y_w) − log πθ(y_w)))). */
+    static Case dpop(Map<String, Object> knobs) {
+        double lambda = real(knobs, "lambda", 50);
+        return each("dpop", knobs, p -> -logSigmoid(p.beta() * (p.c() - p.r() - lambda * Math.max(0, -p.c()))));
+    }
+
+    /** The Cal-DPO authors' loss: −log σ(c − r) + ½(c − 1/(2β))² + ½(r + 1/(2β))². */
+    static Case calDpo() {
+        return each("cal_dpo", DEFAULTS, p -> -logSigmoid(p.c() - p.r())
+                + 0.5 * square(p.c() - 1 / (2 * p.beta())) + 0.5 * square(p.r() + 1 / (2 * p.beta())));
+    }
+
+    /** −log σ(β·(r(y_w) − r(y_l)) − γ), r = −expm1(min(−α·ℓ̄, 80))/α, ℓ̄ = log πθ(y)/|y|; α = 0: r = ℓ̄. */
+    static Case alphapo(Map<String, Object> knobs) {
+        double alpha = real(knobs, "alpha", 0.25);
+        double gamma = real(knobs, "gamma", 0.5);
+        DoubleUnaryOperator reward = l -> alpha == 0 ? l : -Math.expm1(Math.min(-alpha * l, 80)) / alpha;
+        return each("alphapo", knobs, p -> -logSigmoid(p.beta() * (reward.applyAsDouble(p.pc() / p.lw())
+                - reward.applyAsDouble(p.pr() / p.ll())) - gamma));
     }
 
     // ---------------------------------------------------------------- helpers

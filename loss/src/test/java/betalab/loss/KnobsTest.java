@@ -24,7 +24,7 @@ class KnobsTest {
     void bindsEveryLossOfTheCatalogueByItsTrlName() {
         assertThat(LOSSES.keySet()).containsExactlyInAnyOrder("sigmoid", "cdpo", "robust", "hinge", "ipo",
                 "exo_pair", "nca_pair", "bco_pair", "sppo_hard", "aot", "aot_unpaired", "apo_zero", "apo_down",
-                "discopop", "sigmoid_norm", "simpo", "weighted");
+                "discopop", "sigmoid_norm", "simpo", "dpop", "cal_dpo", "alphapo", "weighted");
         LOSSES.forEach((name, p) -> {
             assertThat(p.description()).as(name).isNotBlank().doesNotContain("\n");
             assertThat(p.knobs().stream().map(Knob::name)).as(name).doesNotHaveDuplicates();
@@ -47,6 +47,9 @@ class KnobsTest {
             aot_unpaired | epsilon    | 0.0
             discopop     | tau        | 0.05
             simpo        | gamma      | 0.5
+            dpop         | lambda     | 50.0
+            alphapo      | alpha      | 0.25
+            alphapo      | gamma      | 0.5
             sigmoid      | divergence | reverse_kl
             ipo          | alpha      | 0.5
             weighted     | terms      | sigmoid
@@ -75,6 +78,9 @@ class KnobsTest {
             aot          | epsilon=0.7                       | epsilon
             aot_unpaired | epsilon=-1e-3                     | epsilon
             simpo        | gamma=-0.1                        | gamma
+            dpop         | lambda=-1                         | lambda
+            alphapo      | alpha=Infinity                    | alpha
+            alphapo      | gamma=-0.1                        | gamma
             discopop     | tau=0                             | tau
             discopop     | tau=-0.05                         | tau
             hinge        | divergence=kl                     | divergence

@@ -2,6 +2,8 @@ package betalab.loss;
 
 import static betalab.loss.CatalogueTest.values;
 import static betalab.loss.Formulas.assertMatches;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import java.util.Map;
 import java.util.stream.Stream;
@@ -39,6 +41,39 @@ class SpecialCasesTest {
                 new double[] {2}, new double[] {3}, new double[] {0.7});
         assertMatches(values(Formulas.loss(aot, Map.of()), one), values(Formulas.loss("sigmoid", Map.of()), one),
                 aot + " of one pair");
+    }
+
+    @Test
+    void dpopWithoutPenaltyIsSigmoid() {
+        assertSame("dpop", Map.of("lambda", 0.0), "sigmoid", Map.of());
+    }
+
+    /** Where the policy keeps y_w at least as likely as the reference (c ≥ 0), the penalty is off at any λ. */
+    @Test
+    void dpopIsSigmoidWhereTheChosenLogRatioIsNotNegative() {
+        Pairs up = new Pairs(new double[] {-3.0, -8.0, 1e4}, new double[] {-5.5, -2.0, 0}, new double[] {-3.4, -8.0, 0},
+                new double[] {-4.0, -6.0, 0}, new double[] {2, 1, 1}, new double[] {3, 1, 1}, new double[] {0.7, 2, 1});
+        assertMatches(values(Formulas.loss("dpop", Map.of("lambda", 500.0)), up),
+                values(Formulas.loss("sigmoid", Map.of()), up), "dpop with c ≥ 0");
+    }
+
+    /**
+     * α = 0 is SimPO exactly (TRL's alpha == 0 branch); α → 0 reaches it continuously, both signs. r = ℓ̄ − αℓ̄²/2 + …,
+     * so at |ℓ̄| up to 1e4 (the extremes) α must be ~1e-14 for the true gap to stay under 1e-9 relative.
+     */
+    @Test
+    void alphapoAtAlphaZeroIsSimpo() {
+        assertSame("alphapo", Map.of("alpha", 0.0, "gamma", 0.3), "simpo", Map.of("gamma", 0.3));
+        for (double alpha : new double[] {1e-14, -1e-14}) {
+            for (Pairs p : POINTS) {
+                double[] shaped = values(Formulas.loss("alphapo", Map.of("alpha", alpha, "gamma", 0.3)), p);
+                double[] simpo = values(Formulas.loss("simpo", Map.of("gamma", 0.3)), p);
+                for (int i = 0; i < simpo.length; i++) {
+                    assertThat(shaped[i]).as("alphapo α = %s, pair %d", alpha, i)
+                            .isCloseTo(simpo[i], within(1e-9 * Math.max(1, Math.abs(simpo[i]))));
+                }
+            }
+        }
     }
 
     @Test
