@@ -36,5 +36,16 @@ public final class BetaSchemesExtension extends AbstractModule implements Extens
                 "β-DPO's instance-level dynamic β, β₀·[1 + α(A_i − M₀)] (the paper's variant; Wu et al. 2024), "
                         + "statistics and filter as beta_dpo_batch",
                 BetaDpo.KNOBS, (settings, context) -> BetaDpo.fromSettings(BetaDpo.Level.INSTANCE, settings, context));
+        schemes.bind(binder(), "beta_schedule",
+                "β by training step, start + (end − start)·s(t/steps), s constant, linear or cosine, then end "
+                        + "(a non-learned baseline)", BetaSchedule.KNOBS, BetaSchedule::fromSettings);
+        schemes.bind(binder(), "kl_controller",
+                "adaptive KL controller, β ← β·(1 + clip(KL/target − 1, ±0.2)·n/horizon) after each step, KL proxied "
+                        + "by the batch's mean (c + r)/2 (Ziegler et al. 2019; openai/lm-human-preferences, TRL)",
+                KlController.KNOBS, KlController::fromSettings);
+        schemes.bind(binder(), "mallows_dispersion",
+                "MallowsPO-θ's β(x) = β₀·c·(−log ē(x)), ē the policy's per-token entropy over log V (Chen et al. "
+                        + "2024, arXiv 2405.14953; haoxian-chen/MallowsPO)",
+                MallowsDispersionBeta.KNOBS, MallowsDispersionBeta::fromSettings);
     }
 }

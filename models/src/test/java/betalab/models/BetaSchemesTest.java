@@ -31,13 +31,13 @@ class BetaSchemesTest {
     void everySchemeIsBound() {
         var schemes = REGISTRY.providers(BetaEstimator.POINT);
         assertThat(schemes).containsOnlyKeys("fixed", "learnable_scalar", "softplus_mlp", "policy_mlp", "ppl_scaled",
-                "beta_dpo_batch", "beta_dpo_instance");
+                "beta_dpo_batch", "beta_dpo_instance", "beta_schedule", "kl_controller", "mallows_dispersion");
         schemes.values().forEach(p -> assertThat(p.description()).isNotBlank().doesNotContain("\n"));
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"fixed", "learnable_scalar", "softplus_mlp", "policy_mlp", "ppl_scaled",
-            "beta_dpo_batch", "beta_dpo_instance"})
+            "beta_dpo_batch", "beta_dpo_instance", "beta_schedule", "kl_controller"})
     void everySchemeGivesOnePositiveBetaPerPair(String name) {
         BetaEstimator beta = Pairs.create(name, Map.of(), Pairs.context(2));
         for (Tensor b : List.of(beta.beta(Pairs.full()), beta.train(Pairs.full()).beta())) {

@@ -29,13 +29,16 @@ class BuiltInBetaConformanceTest {
     @Test
     void everyBuiltInSchemeHasItsKit() {
         assertThat(REGISTRY.providers(BetaEstimator.POINT).keySet()).containsExactlyInAnyOrder("fixed",
-                "learnable_scalar", "softplus_mlp", "policy_mlp", "ppl_scaled", "beta_dpo_batch", "beta_dpo_instance");
+                "learnable_scalar", "softplus_mlp", "policy_mlp", "ppl_scaled", "beta_dpo_batch", "beta_dpo_instance",
+                "beta_schedule", "kl_controller", "mallows_dispersion");
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"fixed", "beta_dpo_batch", "beta_dpo_instance"})
+    @ValueSource(strings = {"fixed", "beta_dpo_batch", "beta_dpo_instance", "beta_schedule", "kl_controller",
+            "mallows_dispersion"})
     void parameterFreeSchemesHaveNoParametersAndNoGradient(String name) {
-        BetaEstimator beta = scheme(name, Map.of(), Pairs.context(1));
+        BetaEstimator beta = scheme(name, name.equals("mallows_dispersion") ? Map.of("vocabulary", 50) : Map.of(),
+                Pairs.context(1));
         assertThat(beta.namedParameters()).isEmpty();
         assertThat(beta.beta(TestBatches.random(5, 3, 4, 1)).requiresGrad()).isFalse();
         assertThat(beta.train(TestBatches.random(5, 3, 4, 1)).beta().requiresGrad()).isFalse();
@@ -172,6 +175,41 @@ class BuiltInBetaConformanceTest {
         @Override
         protected BetaEstimator create(BetaEstimator.Context context) {
             return scheme("ppl_scaled", Map.of("init_beta", 0.1), context);
+        }
+    }
+
+    /** Three steps of 4: the kit's two training steps land mid-schedule, where the cosine moves β. */
+    @Nested
+    class BetaScheduleCosine extends BetaEstimatorConformance {
+        @Override
+        protected BetaEstimator create(BetaEstimator.Context context) {
+            return scheme("beta_schedule", Map.of("start", 0.5, "end", 0.1, "steps", 4, "shape", "cosine"), context);
+        }
+    }
+
+    /** A short horizon (gain 7/10) so the kit's two steps move β and its state matters. */
+    @Nested
+    class KlController extends BetaEstimatorConformance {
+        @Override
+        protected BetaEstimator create(BetaEstimator.Context context) {
+            return scheme("kl_controller", Map.of("target", 0.5, "horizon", 10.0), context);
+        }
+    }
+
+    /** The kit's log πθ(x) of −20 … −5 over 3 … 12 tokens: per-token values within log 50. */
+    @Nested
+    class MallowsDispersion extends BetaEstimatorConformance {
+        @Override
+        protected BetaEstimator create(BetaEstimator.Context context) {
+            return scheme("mallows_dispersion", Map.of("vocabulary", 50), context);
+        }
+    }
+
+    @Nested
+    class MallowsDispersionOnCompletions extends BetaEstimatorConformance {
+        @Override
+        protected BetaEstimator create(BetaEstimator.Context context) {
+            return scheme("mallows_dispersion", Map.of("vocabulary", 50, "source", "completions"), context);
         }
     }
 }
