@@ -90,7 +90,7 @@ class PreferenceTrainingConfigTest {
             "loss: {name: cdpo, epsilon: 0.7}|c.yaml:2: field 'loss.epsilon' must be ≥ 0 and ≤ 0.5, got 0.7",
             "loss: {name: cdpo, epsilon: 0.1, eps: 1}|c.yaml:2: field 'loss.eps' is not a knob of loss 'cdpo'; "
                     + "known: epsilon, divergence, alpha",
-            "loss: {name: sigmoidal}|c.yaml:2: field 'loss.name' names unknown loss 'sigmoidal'; available: aot, ",
+            "loss: {name: sigmoidal}|c.yaml:2: field 'loss.name' names unknown loss 'sigmoidal'; available: alphapo, aot, ",
             "loss: {epsilon: 0.1}|c.yaml:2: field 'loss.name' is missing: name the loss",
             "task: {name: bandit, temp: 1}|c.yaml:1: field 'task.temp' is not a knob of task 'bandit'",
             "task: {name: bandit, prompts: 1}|c.yaml:1: field 'task.prompts' must be ≥ 2, got 1",
