@@ -201,16 +201,16 @@ class SweepConfigTest {
         assertThat(dir.resolve("out")).doesNotExist();
     }
 
-    /** The shipped studies: 7 methods × 5 ε × 5 seeds and 20 seeds, every run's config valid. */
+    /** The shipped studies: 9 methods × 5 ε × 5 seeds and 20 seeds, every run's config valid. */
     @Test
     void theFlagshipStudiesExpandToValidRuns() {
         Path examples = Path.of(System.getProperty("user.dir")).resolve("../../examples");
         Registry registry = Registry.discover();
         SweepConfig compare = SweepConfig.read(examples.resolve("compare-noise.yaml"));
         List<SweepRun> runs = compare.runs();
-        assertThat(runs).hasSize(175);
-        assertThat(compare.methods()).containsExactly("dpo", "learnable_beta", "learnable_beta_reg", "cdpo", "robust",
-                "beta_dpo", "ipo");
+        assertThat(runs).hasSize(225);
+        assertThat(compare.methods()).containsExactly("dpo", "learnable_beta", "learnable_beta_reg",
+                "learnable_beta_init", "cdpo", "robust", "beta_dpo", "kl_controller", "ipo");
         Runner train = Runner.of(Kind.TRAIN, registry);
         for (SweepRun run : runs) {
             Config config = train.resolve(run.config());
