@@ -34,12 +34,17 @@ import picocli.CommandLine.Spec;
                     + "of the file's mean loss, in float64.%n",
             "Input: JSON Lines, one object per line, with numbers policy_chosen_logps, policy_rejected_logps, "
                     + "ref_chosen_logps and ref_rejected_logps; optional chosen_length and rejected_length "
-                    + "(tokens, > 0, default 1) and beta (> 0, replaces --beta for that pair). Other fields "
+                    + "(tokens, > 0, default 1), beta (> 0, replaces --beta for that pair) and weight (finite, ≥ 0, "
+                    + "default 1: the pair's weight in the file's mean loss). Other fields "
                     + "are ignored; null counts as absent in the optional ones. Blank lines are errors, so "
                     + "that output line k always answers input line k.%n",
             "Output: for each line, {\"loss\", \"d_policy_chosen_logps\", \"d_policy_rejected_logps\", "
                     + "\"d_beta\"}: that pair's loss and the gradient of the mean loss over all N pairs "
-                    + "(its own gradient / N). The mean loss and the rewards metrics go to stderr on one line: "
+                    + "(its own gradient / N). With weights the mean is the weighted one, Σwᵢℓᵢ/Σwᵢ, and pair i's "
+                    + "gradients are its own × wᵢ/Σw (a weight of 0 counts as dropping the pair; a file whose "
+                    + "weights are all 0 is refused, and so are weights with aot and aot_unpaired, whose terms "
+                    + "are quantiles, not pairs). The mean loss (weighted, if weights are given) and the rewards "
+                    + "metrics, which count every pair once whatever its weight, go to stderr on one line: "
                     + "TRL's rewards/chosen, rewards/rejected, rewards/accuracies and rewards/margins with β = --beta, "
                     + "and rewards_beta/… with each pair's own β. Nothing is written "
                     + "unless every line is valid; the output is written whole, through a temporary file, and "
@@ -139,8 +144,8 @@ final class LossCommand implements Callable<Integer> {
         } else {
             calculator = new LossCalculator(loss, lossName, beta);
         }
-        PreferenceMetrics metrics = calculator.run(in, out);
-        spec.commandLine().getErr().println(summary(metrics, with));
+        LossCalculator.Result result = calculator.run(in, out);
+        spec.commandLine().getErr().println(summary(result, with));
         spec.commandLine().getErr().flush();
         return 0;
     }
@@ -162,10 +167,11 @@ final class LossCommand implements Callable<Integer> {
         }
     }
 
-    /** The mean loss and the preference metrics on one line. */
-    private String summary(PreferenceMetrics metrics, String with) {
-        StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%s%s on %d pairs: loss=%.6g", lossName,
-                with, metrics.pairs(), metrics.meanLoss()));
+    /** The (weighted) mean loss and the unweighted preference metrics on one line. */
+    private String summary(LossCalculator.Result result, String with) {
+        PreferenceMetrics metrics = result.metrics();
+        StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%s%s on %d pairs%s: loss=%.6g", lossName,
+                with, metrics.pairs(), result.weighted() ? ", weighted" : "", result.loss()));
         metrics.values().forEach((name, v) -> {
             if (name.startsWith("rewards")) {
                 line.append(String.format(Locale.ROOT, " %s=%.6g", name, v));

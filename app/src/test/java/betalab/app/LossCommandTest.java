@@ -181,6 +181,78 @@ class LossCommandTest {
         assertThat(metric(summary, "rewards_beta/margins")).isCloseTo(0.875, within(1e-7));
     }
 
+    /**
+     * Weights 0, 1 and 3 (h = 1, −0.5, 2.75, β = 0.1): the file's loss is (0·ℓ₁ + ℓ₂ + 3ℓ₃)/4 and each
+     * pair's gradients are its own DPO gradients × wᵢ/4; the metrics still count the three pairs once.
+     */
+    @Test
+    void weightsGiveTheWeightedMeanAndItsGradients() throws IOException {
+        Path in = file("pairs.jsonl", pair(-1, -2, -1.5, -1.5, "\"weight\": 0"), pair(-3, -2, -2.5, -2, "\"weight\": 1"),
+                pair(-0.25, -4, -1, -2, "\"weight\": 3"));
+        Path out = dir.resolve("result.jsonl");
+        CliRun r = loss(in, out, "--loss", "sigmoid");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        List<JsonNode> rows = results(out);
+        double[] h = {1, -0.5, 2.75};
+        double[] w = {0, 1, 3};
+        for (int i = 0; i < 3; i++) {
+            double s = sigma(-0.1 * h[i]);
+            double share = w[i] / 4;
+            assertThat(rows.get(i).get("loss").asDouble()).isCloseTo(Math.log1p(Math.exp(-0.1 * h[i])), within(1e-15));
+            assertThat(rows.get(i).get("d_policy_chosen_logps").asDouble()).isCloseTo(-0.1 * s * share, within(1e-15));
+            assertThat(rows.get(i).get("d_policy_rejected_logps").asDouble()).isCloseTo(0.1 * s * share, within(1e-15));
+            assertThat(rows.get(i).get("d_beta").asDouble()).isCloseTo(-h[i] * s * share, within(1e-15));
+        }
+        String summary = r.err().strip();
+        assertThat(summary).startsWith("sigmoid on 3 pairs, weighted:");
+        // (ℓ₂ + 3ℓ₃)/4 with ℓ₂ = log(1 + e^0.05), ℓ₃ = log(1 + e^−0.275), worked out by hand
+        double weighted = (Math.log1p(Math.exp(0.05)) + 3 * Math.log1p(Math.exp(-0.275))) / 4;
+        assertThat(metric(summary, "loss")).isCloseTo(weighted, within(1e-6));
+        // unweighted: c = 0.5, −0.5, 0.75, so 0.1·mean(c) over all three pairs
+        assertThat(metric(summary, "rewards/chosen")).isCloseTo(0.075 / 3, within(1e-7));
+    }
+
+    /** A pair of weight 0 changes nothing of the others' results or of the loss: as if it were not there. */
+    @Test
+    void aZeroWeightIsTheSameAsDroppingThePair() throws IOException {
+        Path with = file("with.jsonl", pair(-1, -2, -1.5, -1.5, "\"weight\": 2"), pair(-3, -2, -2.5, -2, "\"weight\": 0"),
+                pair(-0.25, -4, -1, -2, "\"weight\": 0.5"));
+        Path without = file("without.jsonl", pair(-1, -2, -1.5, -1.5, "\"weight\": 2"),
+                pair(-0.25, -4, -1, -2, "\"weight\": 0.5"));
+        CliRun a = loss(with, dir.resolve("a.jsonl"), "--loss", "ipo");
+        CliRun b = loss(without, dir.resolve("b.jsonl"), "--loss", "ipo");
+        assertThat(a.exitCode()).as(a.err()).isZero();
+        assertThat(b.exitCode()).as(b.err()).isZero();
+        List<JsonNode> rowsA = results(dir.resolve("a.jsonl"));
+        List<JsonNode> rowsB = results(dir.resolve("b.jsonl"));
+        assertThat(rowsA.get(0)).isEqualTo(rowsB.get(0));
+        assertThat(rowsA.get(2)).isEqualTo(rowsB.get(1));
+        for (String f : List.of("d_policy_chosen_logps", "d_policy_rejected_logps", "d_beta")) {
+            assertThat(rowsA.get(1).get(f).asDouble()).isZero();
+        }
+        assertThat(metric(a.err().strip(), "loss")).isEqualTo(metric(b.err().strip(), "loss"));
+    }
+
+    @Test
+    void weightsThatAreAllZeroAreRefused() throws IOException {
+        Path in = file("pairs.jsonl", pair(-1, -2, -1.5, -1.5, "\"weight\": 0"), pair(-3, -2, -2.5, -2, "\"weight\": 0"));
+        CliRun r = loss(in, dir.resolve("out/result.jsonl"), "--loss", "sigmoid");
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err().strip()).doesNotContain("\n").contains(in + ": every pair has weight 0");
+        assertNothingWritten();
+    }
+
+    /** As the training objective refuses pair weights with them: aot's terms are the batch's quantiles. */
+    @Test
+    void weightsWithABatchCoupledLossAreRefused() throws IOException {
+        Path in = file("pairs.jsonl", pair(-1, -2, -1.5, -1.5, ""), pair(-3, -2, -2.5, -2, "\"weight\": 1"));
+        CliRun r = loss(in, dir.resolve("out/result.jsonl"), "--loss", "aot");
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err().strip()).doesNotContain("\n")
+                .contains(in + ", line 2: field 'weight' is given, but loss 'aot' is batch-coupled");
+        assertNothingWritten();
+    }
+
     private static double metric(String summary, String name) {
         Matcher m = Pattern.compile("(?:^| )" + Pattern.quote(name) + "=(\\S+)").matcher(summary);
         assertThat(m.find()).as(name + " in " + summary).isTrue();
@@ -204,6 +276,12 @@ class LossCommandTest {
                     + "\"ref_rejected_logps\": -1, \"rejected_length\": 0}`|field 'rejected_length' must be > 0, got 0",
             "negative beta|`{\"policy_chosen_logps\": -1, \"policy_rejected_logps\": -2, \"ref_chosen_logps\": -1, "
                     + "\"ref_rejected_logps\": -1, \"beta\": -0.1}`|field 'beta' must be > 0, got -0.1",
+            "negative weight|`{\"policy_chosen_logps\": -1, \"policy_rejected_logps\": -2, \"ref_chosen_logps\": -1, "
+                    + "\"ref_rejected_logps\": -1, \"weight\": -0.5}`|field 'weight' must be ≥ 0, got -0.5",
+            "NaN weight|`{\"policy_chosen_logps\": -1, \"policy_rejected_logps\": -2, \"ref_chosen_logps\": -1, "
+                    + "\"ref_rejected_logps\": -1, \"weight\": NaN}`|field 'weight' must be a finite number, got NaN",
+            "text weight|`{\"policy_chosen_logps\": -1, \"policy_rejected_logps\": -2, \"ref_chosen_logps\": -1, "
+                    + "\"ref_rejected_logps\": -1, \"weight\": \"3\"}`|field 'weight' must be a number, got \"3\"",
             "blank line|`  `|blank line",
             "not an object|[1, 2]|expected a JSON object"})
     void aBadLineIsNamedWithItsFieldAndNothingIsWritten(String name, String badLine, String message)

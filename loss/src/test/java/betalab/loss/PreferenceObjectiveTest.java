@@ -95,6 +95,23 @@ class PreferenceObjectiveTest {
         assertThat(plain.loss().item()).isCloseTo((l0 + l1 + l2) / 3, within(1e-12));
     }
 
+    /** The data's own pair weights: Σwᵢℓᵢ/Σwᵢ by hand, weight 0 as leaving the pair out, all 0 as nothing. */
+    @Test
+    void theDatasPairWeightsGiveTheWeightedMean() {
+        ExpLinearBeta beta = new ExpLinearBeta(0.4, -0.6);
+        PreferenceObjective objective = new PreferenceObjective(beta, new SigmoidLoss());
+        double[] w = {0, 1, 3};
+        PreferenceObjective.Evaluation e = objective.train(batch(), f64(w));
+        double[] b = e.beta().toDoubleArray();
+        double expected = 0;
+        for (int i = 0; i < 3; i++) {
+            expected += w[i] * Math.log1p(Math.exp(-b[i] * H[i])) / 4;
+        }
+        assertThat(e.loss().item()).isCloseTo(expected, within(1e-12));
+        assertThat(e.weights().toDoubleArray()).containsExactly(w);
+        assertThat(objective.train(batch(), f64(0, 0, 0)).loss().item()).isZero();
+    }
+
     @Test
     void namesTheSchemesParametersUnderBeta() {
         PreferenceObjective objective = new PreferenceObjective(new ExpLinearBeta(0.4, -0.6), new SigmoidLoss());

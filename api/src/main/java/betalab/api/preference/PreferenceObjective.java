@@ -32,20 +32,38 @@ public final class PreferenceObjective {
 
     /** The objective for one training step: running statistics move, pair weights and penalties apply. */
     public Evaluation train(PreferenceBatch batch) {
+        return train(batch, null);
+    }
+
+    /**
+     * As {@link #train(PreferenceBatch)}, with the data's own weight of each pair ({@code pairWeights},
+     * shape [n], ≥ 0; null for none), multiplied with the scheme's: the mean is Σwᵢℓᵢ/Σwᵢ, and a batch
+     * whose weights are all 0 contributes only the penalty.
+     */
+    public Evaluation train(PreferenceBatch batch, Tensor pairWeights) {
         BetaEstimator.Estimate estimate = betaEstimator.train(batch);
         requirePositive(estimate.beta());
-        if (estimate.weights() != null && loss.batchCoupled()) {
+        Tensor weights = estimate.weights();
+        if (pairWeights != null) {
+            weights = weights == null ? pairWeights : weights.mul(pairWeights);
+        }
+        if (weights != null && loss.batchCoupled()) {
             // As TRL refuses WPO's weights with AOT: AOT's terms are sorted quantiles, not pairs.
-            throw new IllegalStateException("the β scheme weighs pairs (β-DPO's filter or micro-batches of unequal "
-                    + "size), which a batch-coupled loss (aot, aot_unpaired, or weighted with one of them) cannot use: "
-                    + "its terms are quantiles of the batch, not pairs; set the scheme's filter: false or use a "
-                    + "per-pair loss");
+            throw new IllegalStateException("pairs are weighed (by the data's weights, or the β scheme's: β-DPO's "
+                    + "filter or micro-batches of unequal size), which a batch-coupled loss (aot, aot_unpaired, or "
+                    + "weighted with one of them) cannot use: its terms are quantiles of the batch, not pairs; drop "
+                    + "the weights (filter: false) or use a per-pair loss");
         }
         Tensor perPair = loss.perPair(batch, estimate.beta());
-        Tensor mean = estimate.weights() == null ? perPair.mean()
-                : perPair.mul(estimate.weights()).sum().div(estimate.weights().sum());
+        Tensor mean;
+        if (weights == null) {
+            mean = perPair.mean();
+        } else {
+            Tensor terms = perPair.mul(weights).sum();
+            mean = weights.sum().item() > 0 ? terms.div(weights.sum()) : terms;
+        }
         Tensor total = estimate.penalty() == null ? mean : mean.add(estimate.penalty());
-        return new Evaluation(total, perPair, estimate.beta(), estimate.weights());
+        return new Evaluation(total, perPair, estimate.beta(), weights);
     }
 
     /** The objective without side effects, every pair weighted equally, no penalty: for evaluation. */

@@ -20,7 +20,7 @@ import java.util.Arrays;
 
 /**
  * A preference loss on precomputed log-probabilities ({@code betalab loss}): each pair's loss and
- * its gradients in the file's mean loss, in float64, streamed in chunks (a batch-coupled loss sees
+ * its gradients in the file's mean loss (weighted, Σwᵢℓᵢ/Σwᵢ, where lines give a weight field), in float64, streamed in chunks (a batch-coupled loss sees
  * the whole file as one chunk), written whole or not at all; and the file's preference metrics.
  * Each pair's β is its own beta field, a default, or what a fitted β scheme gives it.
  */
@@ -60,10 +60,18 @@ public final class LossCalculator {
     }
 
     /**
-     * Reads every pair of {@code in}, writes one result line per input line to {@code out}; returns
-     * the metrics. An {@code out} that is {@code in} under any name (a link, another spelling) is refused.
+     * What a run found: the file's (weighted) mean loss, whether any line gave a weight, and the
+     * preference metrics, which count every pair once whatever its weight.
      */
-    public PreferenceMetrics run(Path in, Path out) {
+    public record Result(double loss, boolean weighted, PreferenceMetrics metrics) {
+    }
+
+    /**
+     * Reads every pair of {@code in}, writes one result line per input line to {@code out}; returns
+     * the mean loss and the metrics. An {@code out} that is {@code in} under any name (a link,
+     * another spelling) is refused.
+     */
+    public Result run(Path in, Path out) {
         refuseSameFile(in, out);
         PairFile pairs = fitted == null ? new PairFile(in, defaultBeta) : new PairFile(in, defaultBeta,
                 new PairFile.Needs(fitted.describe(), fitted.featureField(), fitted.featureDim(), fitted.hasLengths(),
@@ -71,29 +79,62 @@ public final class LossCalculator {
         // A fitted β is computed on the fit's batches, which chunks must not split.
         int unit = fitted == null ? 1 : fitted.batchSize();
         int streamed = (CHUNK + unit - 1) / unit * unit;
-        long n = pairs.read(streamed, c -> { });
+        long[] firstWeighted = new long[1];
+        double[] weightSum = new double[1];
+        long n = pairs.read(streamed, c -> {
+            firstWeighted[0] = c.firstWeighted();
+            weightSum[0] = c.weightSum();
+        });
         boolean coupled = loss.batchCoupled();
+        boolean weighted = firstWeighted[0] > 0;
+        if (coupled && weighted) {
+            // As the training objective: a batch-coupled loss's terms are quantiles of the batch, not pairs.
+            throw new IllegalArgumentException(in + ", line " + firstWeighted[0] + ": field 'weight' is given, but loss '"
+                    + lossName + "' is batch-coupled (its terms are quantiles of the batch, not pairs) and cannot "
+                    + "weigh pairs; drop the weights or use a per-pair loss");
+        }
+        if (!(weightSum[0] > 0)) {
+            throw new IllegalArgumentException(in + ": every pair has weight 0, so the weighted mean loss is 0/0; "
+                    + "give some pair a weight > 0");
+        }
+        if (Double.isInfinite(weightSum[0])) {
+            throw new IllegalArgumentException(in + ": the weights sum to more than " + Double.MAX_VALUE
+                    + "; scale them down (only their ratios matter)");
+        }
+        // Without weights Σw is N, and the shares are exactly the unweighted mean's.
+        double totalWeight = weighted ? weightSum[0] : n;
         if (coupled && n > Integer.MAX_VALUE - 8) {
             throw new IllegalStateException(in + ": " + n + " pairs are too many for one batch of " + lossName);
         }
         int chunkSize = coupled ? (int) n : streamed;
         PreferenceMetrics metrics = new PreferenceMetrics(defaultBeta);
+        double[] weightedLoss = new double[1];
         // Schubfach, not JDK 17's Double.toString: the same round-tripping digits, several times faster.
         JsonFactory json = JsonFactory.builder().enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER).build();
         RunFiles.write(out, stream -> {
             try (JsonGenerator gen = json.createGenerator(stream, JsonEncoding.UTF8)) {
                 gen.setRootValueSeparator(null);
-                long again = pairs.read(chunkSize, chunk -> write(gen, in, chunk, evaluate(in, chunk, n), metrics));
+                long again = pairs.read(chunkSize, chunk -> {
+                    double[][] results = evaluate(in, chunk, totalWeight, weighted);
+                    write(gen, in, chunk, results, metrics);
+                    double[] w = chunk.column(PairFile.WEIGHT);
+                    for (int i = 0; i < chunk.size(); i++) {
+                        weightedLoss[0] += w[i] * results[0][i];
+                    }
+                });
                 if (again != n) {
                     throw new IllegalStateException(in + " changed while being read: " + n + " pairs, then " + again);
                 }
             }
         });
-        return metrics;
+        return new Result(weighted ? weightedLoss[0] / totalWeight : metrics.meanLoss(), weighted, metrics);
     }
 
-    /** Each pair's loss and its gradients in the mean loss over all {@code total} pairs, by {@link #OUTPUT}. */
-    private double[][] evaluate(Path in, PairFile.Chunk chunk, long total) {
+    /**
+     * Each pair's loss and its gradients in the file's mean loss, by {@link #OUTPUT}: Σwᵢℓᵢ over all
+     * pairs divided by {@code totalWeight} (Σwᵢ, or N where the file gives no weights).
+     */
+    private double[][] evaluate(Path in, PairFile.Chunk chunk, double totalWeight, boolean weighted) {
         Tensor policyChosen = column(chunk, PairFile.POLICY_CHOSEN).asParameter();
         Tensor policyRejected = column(chunk, PairFile.POLICY_REJECTED).asParameter();
         Tensor beta = Tensor.of(DType.FLOAT64, betas(in, chunk), chunk.size()).asParameter();
@@ -105,10 +146,12 @@ public final class LossCalculator {
             throw new IllegalStateException("the loss returned shape " + Arrays.toString(perPair.shape())
                     + " for " + chunk.size() + " pairs");
         }
-        // Summing a chunk and dividing by the file's N gives each pair exactly its share of the mean
-        // loss's gradient, as a pair's loss depends on no other pair; a batch-coupled loss gets the
-        // whole file as its one chunk, where this is the mean itself.
-        Tensor share = perPair.sum().div(total);
+        // Summing a chunk's wᵢℓᵢ and dividing by the file's Σw gives each pair exactly its share of
+        // the mean loss's gradient (its own × wᵢ/Σw), as a pair's loss depends on no other pair; a
+        // batch-coupled loss (never weighted) gets the whole file as its one chunk, where this is the mean itself.
+        Tensor terms = weighted ? perPair.mul(Tensor.of(perPair.dtype(), chunk.column(PairFile.WEIGHT), chunk.size()))
+                : perPair;
+        Tensor share = terms.sum().div(totalWeight);
         if (share.requiresGrad()) {
             share.backward();
         }

@@ -31,12 +31,17 @@ final class PairFile {
     static final int CHOSEN_LENGTH = 4;
     static final int REJECTED_LENGTH = 5;
     static final int BETA = 6;
-    static final int PROMPT_LOGPS = 7;
-    static final int PROMPT_LENGTH = 8;
+    static final int WEIGHT = 7;
+    static final int PROMPT_LOGPS = 8;
+    static final int PROMPT_LENGTH = 9;
 
-    /** Field names by column; the first {@link #REQUIRED} are required; lengths and β must be &gt; 0. */
+    /**
+     * Field names by column; the first {@link #REQUIRED} are required; lengths and β must be &gt; 0,
+     * a weight ≥ 0.
+     */
     static final String[] FIELDS = {"policy_chosen_logps", "policy_rejected_logps", "ref_chosen_logps",
-            "ref_rejected_logps", "chosen_length", "rejected_length", "beta", "prompt_logps", "prompt_length"};
+            "ref_rejected_logps", "chosen_length", "rejected_length", "beta", "weight", "prompt_logps",
+            "prompt_length"};
     private static final int REQUIRED = 4;
 
     /**
@@ -55,6 +60,9 @@ final class PairFile {
         private final int featureDim;
         private int size;
         private long firstLine = 1;
+        /** The first line that gave a weight, 0 while none has; and the sum of the weights read. */
+        private long firstWeighted;
+        private double weightSum;
 
         private Chunk(int capacity, int featureDim) {
             columns = new double[FIELDS.length][capacity];
@@ -87,6 +95,16 @@ final class PairFile {
 
         double get(int j, int row) {
             return columns[j][row];
+        }
+
+        /** The first line (of the file so far) that gave a weight field; 0 when none did. */
+        long firstWeighted() {
+            return firstWeighted;
+        }
+
+        /** The sum of the weights of every line read so far (1 for a line without one). */
+        double weightSum() {
+            return weightSum;
         }
     }
 
@@ -165,6 +183,7 @@ final class PairFile {
         c[CHOSEN_LENGTH][row] = 1;
         c[REJECTED_LENGTH][row] = 1;
         c[BETA][row] = defaultBeta;
+        c[WEIGHT][row] = 1;
         int seen = 0;
         String field = null;
         try (JsonParser p = lines.parser()) {
@@ -190,7 +209,13 @@ final class PairFile {
                         throw errors.at(line, field, "is given, but β comes from " + needs.reader()
                                 + " here; drop the field, or leave the fitted β out");
                     }
-                    c[j][row] = errors.number(p, line, field, j >= REQUIRED && j != PROMPT_LOGPS);
+                    c[j][row] = errors.number(p, line, field, j >= REQUIRED && j != PROMPT_LOGPS && j != WEIGHT);
+                    if (j == WEIGHT && c[j][row] < 0) {
+                        throw errors.at(line, field, "must be ≥ 0, got " + LineErrors.shorten(p.getText()));
+                    }
+                    if (j == WEIGHT && chunk.firstWeighted == 0) {
+                        chunk.firstWeighted = line;
+                    }
                 }
                 field = null;
             }
@@ -205,6 +230,7 @@ final class PairFile {
                 throw errors.at(line, FIELDS[j], "is missing");
             }
         }
+        chunk.weightSum += c[WEIGHT][row];
         if (needs != null) {
             List<Integer> needed = new ArrayList<>();
             if (needs.lengths()) {

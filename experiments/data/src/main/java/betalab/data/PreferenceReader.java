@@ -24,7 +24,7 @@ import java.util.function.Consumer;
  * a value of the wrong type, a non-finite number, a number beyond float32's range (the features are
  * float32, and the log-probabilities, computed in float64, send their gradient into β's float32
  * parameters; a model's log-probability never lies beyond it), a length that is not positive, a feature vector
- * whose width differs from the first line's, and a pair whose chosen and rejected texts are the
+ * whose width differs from the first line's, a negative weight, and a pair whose chosen and rejected texts are the
  * same (it prefers nothing: h ≡ 0 under any policy), unless such pairs are to be skipped. Blank
  * lines are errors, so that line numbers always mean lines of the file. Fields the format does not
  * name are ignored.
@@ -152,6 +152,9 @@ public final class PreferenceReader {
                     } else if (column != null) {
                         if (p.currentToken() != JsonToken.VALUE_NULL) {
                             values[column.ordinal()] = errors.number(p, line, field, column.isLength(), true);
+                            if (column == Column.WEIGHT && values[column.ordinal()] < 0) {
+                                throw errors.at(line, field, "must be ≥ 0, got " + LineErrors.shorten(p.getText()));
+                            }
                         }
                     } else {
                         features = vector(p, line, field);
@@ -176,7 +179,7 @@ public final class PreferenceReader {
             }
         }
         for (Column c : Column.values()) {
-            if (!Double.isNaN(values[c.ordinal()]) && Double.isNaN(values[c.partner().ordinal()])) {
+            if (c.partner() != null && !Double.isNaN(values[c.ordinal()]) && Double.isNaN(values[c.partner().ordinal()])) {
                 throw errors.at(line, c.partner().field(), "is missing; it goes with '" + c.field() + "', which is given");
             }
         }

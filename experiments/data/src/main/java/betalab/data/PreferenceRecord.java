@@ -17,7 +17,8 @@ public record PreferenceRecord(long line, String prompt, String chosen, String r
 
     /**
      * The precomputed numbers a line may carry, by the field names TRL and {@code betalab loss} use;
-     * they come in pairs (declared side by side) that a line gives both or neither of.
+     * they come in pairs (declared side by side) that a line gives both or neither of, except the
+     * pair's weight in the training mean (finite, ≥ 0), which stands alone.
      */
     public enum Column {
         POLICY_CHOSEN_LOGPS("policy_chosen_logps"),
@@ -27,7 +28,8 @@ public record PreferenceRecord(long line, String prompt, String chosen, String r
         CHOSEN_LENGTH("chosen_length"),
         REJECTED_LENGTH("rejected_length"),
         PROMPT_LOGPS("prompt_logps"),
-        PROMPT_LENGTH("prompt_length");
+        PROMPT_LENGTH("prompt_length"),
+        WEIGHT("weight");
 
         private final String field;
 
@@ -40,9 +42,9 @@ public record PreferenceRecord(long line, String prompt, String chosen, String r
             return field;
         }
 
-        /** The column a line must give along with this one, as the pair's other half. */
+        /** The column a line must give along with this one, as the pair's other half; null for the weight. */
         Column partner() {
-            return values()[ordinal() ^ 1];
+            return this == WEIGHT ? null : values()[ordinal() ^ 1];
         }
 
         /** Token counts must be positive. */

@@ -60,6 +60,11 @@ import java.util.function.Supplier;
  * shuffled through a bounded buffer, and a pass evaluating the validation pairs. Each epoch's end is
  * a checkpoint (β, the optimizer, the generator), from which a stopped fit resumes to the numbers of
  * one never stopped; the fitted β is written to {@code beta.json} when the fit completes.
+ *
+ * <p>A {@code weight} column (finite, ≥ 0, on every line or none) weighs the pairs: each step
+ * minimises the batch's weighted mean loss Σwᵢℓᵢ/Σwᵢ (wᵢ the line's weight times the β scheme's own
+ * pair weight, where it has one) plus the scheme's penalty, and eval/loss is the validation pairs'
+ * weighted mean; the preference metrics count every pair once.
  */
 public final class BetaFitter implements Trainable<List<PreferenceRecord>> {
     /** How a stopped fit is continued, as a signal's message says. */
@@ -111,6 +116,8 @@ public final class BetaFitter implements Trainable<List<PreferenceRecord>> {
     private final BetaEstimator beta;
     private final PreferenceObjective objective;
     private final Optimizer optimizer;
+    /** Whether the file gives each pair a weight. */
+    private final boolean weighted;
 
     /** Checks the data and builds the components; bad data or a bad config fails here, before anything is written. */
     private BetaFitter(Config resolved, Registry registry) {
@@ -139,7 +146,12 @@ public final class BetaFitter implements Trainable<List<PreferenceRecord>> {
         long[] firstWith = new long[optional.length];
         long[] firstWithout = new long[optional.length];
         long[] held = new long[1];
+        // the weights of the training and of the validation pairs, summed
+        double[] weightSums = new double[2];
         PreferenceReader.Stats stats = check.read(r -> {
+            if (r.has(Column.WEIGHT)) {
+                weightSums[isValidation(r.prompt(), fraction) ? 1 : 0] += r.get(Column.WEIGHT);
+            }
             for (int i = 0; i < optional.length; i++) {
                 long[] first = r.has(optional[i]) ? firstWith : firstWithout;
                 with[i] += r.has(optional[i]) ? 1 : 0;
@@ -156,6 +168,15 @@ public final class BetaFitter implements Trainable<List<PreferenceRecord>> {
                         + " gives it; give it on every line or on none");
             }
         }
+        weighted = columns.contains(Column.WEIGHT);
+        if (weighted && !(weightSums[0] > 0)) {
+            throw new IllegalArgumentException(file + ": every training pair has weight 0, so the weighted mean loss "
+                    + "is 0/0; give some pair a weight > 0");
+        }
+        if (weighted && held[0] > 0 && !(weightSums[1] > 0)) {
+            throw new IllegalArgumentException(file + ": every validation pair has weight 0, so eval/loss, their "
+                    + "weighted mean, is 0/0; give some of them a weight > 0");
+        }
         reader = new PreferenceReader(file, format, featureField, columns, skipIdentical);
         validationPairs = held[0];
         trainPairs = stats.pairs() - validationPairs;
@@ -171,6 +192,12 @@ public final class BetaFitter implements Trainable<List<PreferenceRecord>> {
         beta = resolved.create(registry, "beta", BetaEstimator.POINT,
                 new BetaEstimator.Context(featureDim, 0, rng, DType.FLOAT32));
         objective = new PreferenceObjective(beta, resolved.create(registry, "loss", PreferenceLoss.POINT, null));
+        if (weighted && objective.loss().batchCoupled()) {
+            // As the training objective refuses a scheme's pair weights with such a loss.
+            throw new IllegalArgumentException(file + ": field 'weight' weighs pairs, but the loss is batch-coupled "
+                    + "(aot, aot_unpaired, or weighted with one of them: its terms are quantiles of the batch, not "
+                    + "pairs) and cannot weigh them; drop the weights or use a per-pair loss");
+        }
         // A β without parameters (a fixed one) has nothing to fit: the run then only reports its metrics.
         optimizer = objective.namedParameters().isEmpty() ? null : resolved.create(registry, "optimizer",
                 Optimizer.POINT, List.copyOf(objective.namedParameters().values()));
@@ -398,9 +425,19 @@ public final class BetaFitter implements Trainable<List<PreferenceRecord>> {
     @Override
     public StepResult forward(List<PreferenceRecord> records) {
         PreferenceBatch batch = batch(records);
-        PreferenceObjective.Evaluation e = objective.train(batch);
+        PreferenceObjective.Evaluation e = objective.train(batch,
+                weighted ? Tensor.of(DType.FLOAT64, weights(records), records.size()) : null);
         return new StepResult(e.loss(), Map.of("beta", e.beta()),
                 PreferenceMetrics.of(batch, e.beta(), e.perPair(), beta.baseBeta()));
+    }
+
+    /** The lines' weights. */
+    private static double[] weights(List<PreferenceRecord> records) {
+        double[] w = new double[records.size()];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = records.get(i).get(Column.WEIGHT);
+        }
+        return w;
     }
 
     /** β's state and the generator (which shuffles each epoch): at an epoch's end, all a fit needs to continue. */
@@ -412,9 +449,13 @@ public final class BetaFitter implements Trainable<List<PreferenceRecord>> {
         return state;
     }
 
-    /** The validation pairs' metrics as they stand: eval/loss, the mean per-pair loss, and eval/…. */
+    /**
+     * The validation pairs' metrics as they stand: eval/loss, the mean per-pair loss (weighted where
+     * the file gives weights), and eval/….
+     */
     private Map<String, Object> evaluate(int step) {
         PreferenceMetrics metrics = new PreferenceMetrics(beta.baseBeta());
+        double[] weightedLoss = new double[2];
         Batches batches = new Batches(config.get(BATCH_SIZE), records -> {
             PreferenceBatch batch = batch(records);
             PreferenceObjective.Evaluation e = objective.evaluate(batch);
@@ -425,6 +466,14 @@ public final class BetaFitter implements Trainable<List<PreferenceRecord>> {
                 throw new NonFiniteValueException(step, "validation loss");
             }
             metrics.add(batch, e.beta(), e.perPair());
+            if (weighted) {
+                double[] l = e.perPair().toDoubleArray();
+                double[] w = weights(records);
+                for (int i = 0; i < l.length; i++) {
+                    weightedLoss[0] += w[i] * l[i];
+                    weightedLoss[1] += w[i];
+                }
+            }
         });
         long seen = pass(batches, true);
         batches.flush();
@@ -432,7 +481,7 @@ public final class BetaFitter implements Trainable<List<PreferenceRecord>> {
             throw changed();
         }
         Map<String, Object> row = new LinkedHashMap<>();
-        row.put("eval/loss", metrics.meanLoss());
+        row.put("eval/loss", weighted ? weightedLoss[0] / weightedLoss[1] : metrics.meanLoss());
         row.putAll(metrics.values("eval/"));
         return row;
     }

@@ -188,6 +188,63 @@ class BetaFitterTest {
                 + ", line 2: field 'chosen_length' is missing, though line 1 gives it; give it on every line or on none");
     }
 
+    /**
+     * One batch of three pairs with weights 0, 1, 3 under a fixed β = 0.25 (h = 1, −1, 1.5): the step's
+     * loss is (0·ℓ₁ + ℓ₂ + 3ℓ₃)/4 with ℓ = log(1 + e^(−βh)), worked out by hand.
+     */
+    @Test
+    void aWeightColumnGivesTheWeightedMeanOfTheBatch() throws IOException {
+        Path data = pairs(pair("p1", "-1", ", \"weight\": 0"), pair("p2", "-3", ", \"weight\": 1"),
+                pair("p3", "-0.5", ", \"weight\": 3"));
+        Path config = config(data, "fixed, beta: 0.25", "sigmoid",
+                "validation_fraction: 0\nbatch_size: 3\nshuffle_buffer: 0\nlog_every: 1\n");
+
+        RunDirectory.Summary summary = fit(config, dir.resolve("run"));
+
+        double expected = (Math.log1p(Math.exp(0.25)) + 3 * Math.log1p(Math.exp(-0.375))) / 4;
+        assertThat((double) summary.last().get("loss")).isCloseTo(expected, within(1e-6));
+    }
+
+    /**
+     * Weights of 1 on every line are the unweighted fit, to the last bit, training and evaluation
+     * alike; with a β penalty, which the weighted step must add as the objective does.
+     */
+    @Test
+    void weightsOfOneReproduceTheUnweightedFitExactly() throws IOException {
+        String[] logps = {"-1", "-3", "-0.5", "-2.5", "-1", "-4"};
+        String[] plain = new String[logps.length];
+        String[] ones = new String[logps.length];
+        for (int i = 0; i < logps.length; i++) {
+            plain[i] = pair("p" + (i + 1), logps[i], "");
+            ones[i] = pair("p" + (i + 1), logps[i], ", \"weight\": 1");
+        }
+        String extra = "batch_size: 2\nshuffle_buffer: 3\nlog_every: 1\nvalidation_fraction: 0.3\n";
+        String beta = "learnable_scalar, beta_penalty: 0.5, beta_target: 0.3";
+        fit(config(pairs(plain), beta, "sigmoid", extra), dir.resolve("plain"));
+        fit(config(pairs(ones), beta, "sigmoid", extra), dir.resolve("ones"));
+
+        assertThat(rows(dir.resolve("ones"))).isEqualTo(rows(dir.resolve("plain")));
+        assertThat(rows(dir.resolve("ones")).get(rows(dir.resolve("ones")).size() - 1).has("eval/loss")).isTrue();
+    }
+
+    @Test
+    void badWeightsAndWeightsWithABatchCoupledLossAreRefused() throws IOException {
+        Path negative = pairs(pair("p1", "-1", ", \"weight\": 1"), pair("p2", "-3", ", \"weight\": -2"));
+        assertThatThrownBy(() -> fit(config(negative, ""), dir.resolve("run")))
+                .hasMessage(negative + ", line 2: field 'weight' must be ≥ 0, got -2");
+        Path missing = pairs(pair("p1", "-1", ", \"weight\": 1"), pair("p2", "-3", ""));
+        assertThatThrownBy(() -> fit(config(missing, ""), dir.resolve("run"))).hasMessage(missing
+                + ", line 2: field 'weight' is missing, though line 1 gives it; give it on every line or on none");
+        Path weighted = pairs(pair("p1", "-1", ", \"weight\": 1"), pair("p2", "-3", ", \"weight\": 2"));
+        assertThatThrownBy(() -> fit(config(weighted, "fixed, beta: 0.25", "aot", "validation_fraction: 0\n"),
+                dir.resolve("run"))).hasMessageContaining(weighted + ": field 'weight' weighs pairs, but the loss is "
+                + "batch-coupled");
+        Path zeros = pairs(pair("p1", "-1", ", \"weight\": 0"), pair("p2", "-3", ", \"weight\": 0"));
+        assertThatThrownBy(() -> fit(config(zeros, "validation_fraction: 0\n"), dir.resolve("run")))
+                .hasMessageContaining(zeros + ": every training pair has weight 0");
+        assertThat(dir.resolve("run")).doesNotExist();
+    }
+
     @Test
     void refusesAFitWithNothingToTrainOn() throws IOException {
         Path data = pairs(pair("same prompt", "-1", ""), pair("same prompt", "-3", ""));
