@@ -464,7 +464,7 @@ class LossCommandTest {
     void aFittedBetaReadsThePromptColumnsItWasFittedWith() throws IOException {
         Path run = fittedBeta("{name: ppl_scaled, input: features, hidden: [3]}", true,
                 ", \"prompt_logps\": -6, \"prompt_length\": 3");
-        JsonNode state = JSON.readTree(run.resolve(FittedBeta.FILE).toFile());
+        JsonNode state = JSON.readTree(run.resolve(betalab.training.RunDirectory.FITTED_BETA).toFile());
         Path in = file("new.jsonl", pair(-1, -2, -1.5, -1.5, "\"x\": [1, -2], \"prompt_logps\": -4, \"prompt_length\": 2"),
                 pair(-3, -2, -2.5, -2, "\"x\": [0.5, 0.25], \"prompt_logps\": -1.5, \"prompt_length\": 5"));
         Path missing = file("missing.jsonl", pair(-1, -2, -1.5, -1.5, "\"x\": [1, -2], \"prompt_logps\": -4, "
@@ -497,7 +497,7 @@ class LossCommandTest {
     @Test
     void aFittedBetaGivesEachPairTheBetaOfItsPromptFeatures() throws IOException {
         Path run = fittedBeta("{name: softplus_mlp, hidden: [3]}", true);
-        JsonNode state = JSON.readTree(run.resolve(FittedBeta.FILE).toFile());
+        JsonNode state = JSON.readTree(run.resolve(betalab.training.RunDirectory.FITTED_BETA).toFile());
         double[][] x = {{1, -2}, {0.5, 0.25}, {-1, 3}};
         double[] h = {1, -0.5, 2.75};
         Path in = file("new.jsonl", pair(-1, -2, -1.5, -1.5, "\"x\": [1, -2]"),

@@ -60,7 +60,8 @@ public final class PreferenceObjective {
             mean = perPair.mean();
         } else {
             Tensor terms = perPair.mul(weights).sum();
-            mean = weights.sum().item() > 0 ? terms.div(weights.sum()) : terms;
+            Tensor total = weights.sum();
+            mean = total.item() > 0 ? terms.div(total) : terms;
         }
         Tensor total = estimate.penalty() == null ? mean : mean.add(estimate.penalty());
         return new Evaluation(total, perPair, estimate.beta(), weights);

@@ -136,11 +136,11 @@ public final class PreferenceTraining implements Trainable<int[]> {
         try {
             fitted = RunFiles.JSON.readValue(dir.resolve(RunDirectory.CONFIG).toFile(),
                     new com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>>() { });
-            state = RunFiles.JSON.readValue(dir.resolve(FITTED_BETA).toFile(),
+            state = RunFiles.JSON.readValue(dir.resolve(RunDirectory.FITTED_BETA).toFile(),
                     new com.fasterxml.jackson.core.type.TypeReference<Map<String, double[]>>() { });
         } catch (java.io.IOException e) {
             throw config.error("beta_from", "names " + dir + ", which holds no completed fit-beta run ("
-                    + RunDirectory.CONFIG + " and " + FITTED_BETA + " are needed): "
+                    + RunDirectory.CONFIG + " and " + RunDirectory.FITTED_BETA + " are needed): "
                     + (e instanceof java.nio.file.NoSuchFileException ? "no such file " + e.getMessage()
                     : RunFiles.reason(e)));
         }
@@ -158,9 +158,6 @@ public final class PreferenceTraining implements Trainable<int[]> {
             throw config.error("beta_from", "names a β that does not fit this run's inputs: " + e.getMessage());
         }
     }
-
-    /** Where a fit-beta run keeps its fitted β's state. */
-    static final String FITTED_BETA = "beta.json";
 
     private Policy.Context policyContext(Rng generator) {
         return new Policy.Context(task.vocabularySize(), task.tables(), generator, DType.FLOAT32);
@@ -431,7 +428,7 @@ public final class PreferenceTraining implements Trainable<int[]> {
         Map<String, Object> provenance = new LinkedHashMap<>(Provenance.of(registry));
         provenance.put("seed", config.get(SEED));
         if (config.get(BETA_FROM) != null) {
-            Path fitted = Path.of(config.get(BETA_FROM)).resolve(FITTED_BETA);
+            Path fitted = Path.of(config.get(BETA_FROM)).resolve(RunDirectory.FITTED_BETA);
             provenance.put("beta_from", Map.of("path", fitted.toAbsolutePath().toString(), "sha256",
                     Provenance.sha256(fitted)));
         }

@@ -38,6 +38,8 @@ public final class RunDirectory implements TrainingListener {
     public static final String METRICS_JSONL = "metrics.jsonl";
     public static final String SUMMARY = "summary.json";
     public static final String CHECKPOINT = "checkpoint.json";
+    /** A completed fit's fitted β scheme state (betalab fit-beta), which loss and train can start from. */
+    public static final String FITTED_BETA = "beta.json";
 
     private static final ObjectWriter LINE = RunFiles.JSON.writer().without(SerializationFeature.INDENT_OUTPUT);
     private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() { };

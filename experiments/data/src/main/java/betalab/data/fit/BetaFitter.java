@@ -129,7 +129,7 @@ public final class BetaFitter implements Trainable<List<PreferenceRecord>> {
             throw resolved.error("epochs", "must be given, ≥ 1");
         }
         Path file = Path.of(data.get(PATH));
-        String sha256 = sha256(file);
+        String sha256 = Provenance.sha256(file);
         if (data.get(SHA256) != null && !data.get(SHA256).equalsIgnoreCase(sha256)) {
             throw resolved.error("data.sha256", "is " + data.get(SHA256) + ", but " + file + " has SHA-256 " + sha256
                     + ": the file changed since the config was written");
@@ -309,7 +309,7 @@ public final class BetaFitter implements Trainable<List<PreferenceRecord>> {
             @Override
             public void onEnd(Progress progress, String status, RuntimeException error) {
                 if ("completed".equals(status)) {
-                    run.writeJson(FittedBeta.FILE, beta.state());
+                    run.writeJson(RunDirectory.FITTED_BETA, beta.state());
                 }
             }
         });
@@ -349,11 +349,6 @@ public final class BetaFitter implements Trainable<List<PreferenceRecord>> {
         h = (h ^ (h >>> 27)) * 0x94d049bb133111ebL;
         h ^= h >>> 31;
         return (h >>> 11) * 0x1.0p-53 < fraction;
-    }
-
-    /** The SHA-256 of a file's bytes, in hex; a missing file is the user's mistake, named in one line. */
-    static String sha256(Path file) {
-        return Provenance.sha256(file);
     }
 
     /** The data file as it was read: its path, size, time of last change and SHA-256. */

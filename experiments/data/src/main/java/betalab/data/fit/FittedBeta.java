@@ -23,9 +23,6 @@ import java.util.Map;
  * {@code summary.json} the width of the prompt features it reads and the columns its data had.
  */
 public final class FittedBeta {
-    /** The fitted state in a fit's run directory. */
-    public static final String FILE = "beta.json";
-
     private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() { };
     private static final TypeReference<Map<String, double[]>> STATE = new TypeReference<>() { };
 
@@ -66,7 +63,8 @@ public final class FittedBeta {
         Config config = BetaFitter.read(configFile, registry);
         Map<String, Object> summary = read(runDir.resolve(RunDirectory.SUMMARY), MAP,
                 runDir + " holds no " + RunDirectory.SUMMARY);
-        Map<String, double[]> state = read(runDir.resolve(FILE), STATE, runDir + " has no " + FILE
+        Map<String, double[]> state = read(runDir.resolve(RunDirectory.FITTED_BETA), STATE, runDir + " has no "
+                + RunDirectory.FITTED_BETA
                 + ": the fit has not completed (status '" + summary.get("status") + "'); finish it with "
                 + "betalab fit-beta --resume " + runDir);
         if (!(summary.get("feature_dim") instanceof Number width) || !(summary.get("columns") instanceof List<?> cols)) {
@@ -169,7 +167,7 @@ public final class FittedBeta {
         try {
             beta.loadState(state);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(dir.resolve(FILE) + ": " + e.getMessage()
+            throw new IllegalArgumentException(dir.resolve(RunDirectory.FITTED_BETA) + ": " + e.getMessage()
                     + " (does it belong to this run's config.json?)", e);
         }
         return beta;

@@ -86,7 +86,7 @@ class BetaFitterTest {
         // config.json is the config as resolved, with the data file's SHA-256, and reads back to itself.
         JsonNode recorded = JSON.readTree(run.resolve(RunDirectory.CONFIG).toFile());
         ObjectNode expected = (ObjectNode) json(config.toMap());
-        ((ObjectNode) expected.get("data")).put("sha256", BetaFitter.sha256(Path.of(expected.at("/data/path").asText())));
+        ((ObjectNode) expected.get("data")).put("sha256", betalab.training.Provenance.sha256(Path.of(expected.at("/data/path").asText())));
         assertThat(recorded).isEqualTo(expected);
         assertThat(json(BetaFitter.read(run.resolve(RunDirectory.CONFIG), REGISTRY).toMap())).isEqualTo(recorded);
         assertThat(reported).hasSize(epochs + 1);
@@ -329,14 +329,14 @@ class BetaFitterTest {
                 assertThat(JSON.readTree(run.resolve(RunDirectory.CHECKPOINT).toFile()).get("step").asInt())
                         .isEqualTo(stop / stepsPerEpoch * stepsPerEpoch);
             }
-            assertThat(run.resolve(FittedBeta.FILE)).doesNotExist();
+            assertThat(run.resolve(RunDirectory.FITTED_BETA)).doesNotExist();
 
             RunDirectory.Summary resumed = BetaFitter.resume(REGISTRY, run, row -> { });
 
             assertThat(resumed.status()).isEqualTo("completed");
             assertThat(rows(run)).as("stopped after step " + stop).isEqualTo(rows(whole));
-            assertThat(JSON.readTree(run.resolve(FittedBeta.FILE).toFile()))
-                    .isEqualTo(JSON.readTree(whole.resolve(FittedBeta.FILE).toFile()));
+            assertThat(JSON.readTree(run.resolve(RunDirectory.FITTED_BETA).toFile()))
+                    .isEqualTo(JSON.readTree(whole.resolve(RunDirectory.FITTED_BETA).toFile()));
             assertThat(JSON.readTree(run.resolve(RunDirectory.SUMMARY).toFile()).get("best_eval"))
                     .isEqualTo(JSON.readTree(whole.resolve(RunDirectory.SUMMARY).toFile()).get("best_eval"));
         }

@@ -124,12 +124,12 @@ class FittedBetaTest {
         for (String file : List.of(RunDirectory.CONFIG, RunDirectory.SUMMARY)) {
             Files.copy(run.resolve(file), copy.resolve(file));
         }
-        Map<String, double[]> state = JSON.readValue(run.resolve(FittedBeta.FILE).toFile(),
+        Map<String, double[]> state = JSON.readValue(run.resolve(RunDirectory.FITTED_BETA).toFile(),
                 new com.fasterxml.jackson.core.type.TypeReference<Map<String, double[]>>() { });
         state.put("head.mlp.layer0.weight", new double[] {1});
-        JSON.writeValue(copy.resolve(FittedBeta.FILE).toFile(), state);
+        JSON.writeValue(copy.resolve(RunDirectory.FITTED_BETA).toFile(), state);
 
-        assertThatThrownBy(() -> FittedBeta.load(copy, REGISTRY)).hasMessage(copy.resolve(FittedBeta.FILE)
+        assertThatThrownBy(() -> FittedBeta.load(copy, REGISTRY)).hasMessage(copy.resolve(RunDirectory.FITTED_BETA)
                 + ": saved state entry 'head.mlp.layer0.weight' holds 1 numbers, expected 6 (does it belong to this "
                 + "run's config.json?)");
     }
