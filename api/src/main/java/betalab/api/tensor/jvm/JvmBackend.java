@@ -8,7 +8,6 @@ import betalab.api.tensor.TensorBackend;
 import betalab.api.tensor.UnaryOp;
 import java.util.Arrays;
 import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.ForkJoinTask;
 
 /**
  * The pure-JVM backend: plain loops over Java arrays. For the small shapes of preference
@@ -39,27 +38,9 @@ public final class JvmBackend implements TensorBackend {
     static final int THREADS = Math.max(1, Integer.getInteger("betalab.jvm.threads",
             Math.min(Runtime.getRuntime().availableProcessors(), ForkJoinPool.getCommonPoolParallelism() + 1)));
 
-    /** Depth of the packed panels: columns of op(A), rows of op(B). */
-    private static final int KC = 128;
-    /** Columns of C accumulated at once. */
-    private static final int NC = 512;
-    /** Rows of C accumulated at once. */
-    private static final int MC = 256;
-
-    /** A thread's block of C and panels of op(A) and op(B), reused by every product it computes (1.8 MB). */
-    private static final class Scratch {
-        final double[][] block = new double[MC][NC];
-        final double[][] aPanel = new double[MC][KC];
-        final double[][] bPanel = new double[KC][NC];
-    }
-
-    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
-
     // Per instance rather than static so that a test can send even tiny products through the blocked
     // and threaded kernels, which the conformance suite's small shapes would otherwise never reach.
-    private final long blockedMatmulWork;
-    private final long parallelMatmulWork;
-    private final int threads;
+    private final Matmul matmul;
 
     /**
      * The backend ServiceLoader makes: matmul thresholds and threads from the system properties
@@ -84,9 +65,7 @@ public final class JvmBackend implements TensorBackend {
             throw new IllegalArgumentException("matmul thresholds must be at least 0 and threads at least 1, got "
                     + blockedMatmulWork + ", " + parallelMatmulWork + ", " + threads);
         }
-        this.blockedMatmulWork = blockedMatmulWork;
-        this.parallelMatmulWork = parallelMatmulWork;
-        this.threads = threads;
+        this.matmul = new Matmul(this, blockedMatmulWork, parallelMatmulWork, threads);
     }
 
     @Override
@@ -882,289 +861,7 @@ public final class JvmBackend implements TensorBackend {
 
     @Override
     public Storage matmul(Storage a, boolean transposeA, Storage b, boolean transposeB, int m, int k, int n) {
-        JvmStorage sa = js(a);
-        JvmStorage sb = js(b);
-        DType dtype = DType.widest(a.dtype(), b.dtype());
-        // Row-major strides of op(A) (m×k) and op(B) (k×n) over the stored arrays.
-        int aRow = transposeA ? 1 : k;
-        int aCol = transposeA ? m : 1;
-        int bRow = transposeB ? 1 : n;
-        int bCol = transposeB ? k : 1;
-        long work = (long) m * k * n;
-        if (work < blockedMatmulWork) {
-            double[] out = new double[m * n];
-            if (sa.f != null && sb.f != null) {
-                smallMatmul(sa.f, aRow, aCol, sb.f, bRow, bCol, m, k, n, out);
-            } else {
-                smallMatmul(sa.doubles(), aRow, aCol, sb.doubles(), bRow, bCol, m, k, n, out);
-            }
-            return JvmStorage.rounded(this, out, dtype);
-        }
-        Operands ops = new Operands(sa.f, sa.d, aRow, aCol, sb.f, sb.d, bRow, bCol, m, k, n,
-                dtype == DType.FLOAT32 ? new float[m * n] : null, dtype == DType.FLOAT64 ? new double[m * n] : null);
-        if (work < parallelMatmulWork || threads == 1) {
-            blockedMatmul(ops, 0, m, 0, n);
-        } else {
-            parallelMatmul(ops, threads);
-        }
-        return ops.outF != null ? JvmStorage.of(this, ops.outF) : JvmStorage.of(this, ops.outD);
-    }
-
-    /** The plain loops, cheapest for the tiny products of the seed experiment. */
-    private static void smallMatmul(double[] x, int aRow, int aCol, double[] y, int bRow, int bCol, int m, int k,
-                                    int n, double[] out) {
-        if (bCol == 1) {
-            // i-p-j order: the inner loop streams a row of B and a row of the output.
-            for (int i = 0; i < m; i++) {
-                int o = i * n;
-                for (int p = 0; p < k; p++) {
-                    double av = x[i * aRow + p * aCol];
-                    int bo = p * bRow;
-                    for (int j = 0; j < n; j++) {
-                        out[o + j] += av * y[bo + j];
-                    }
-                }
-            }
-        } else {
-            for (int i = 0; i < m; i++) {
-                for (int j = 0; j < n; j++) {
-                    double s = 0;
-                    for (int p = 0; p < k; p++) {
-                        s += x[i * aRow + p * aCol] * y[p * bRow + j * bCol];
-                    }
-                    out[i * n + j] = s;
-                }
-            }
-        }
-    }
-
-    /** {@link #smallMatmul(double[], int, int, double[], int, int, int, int, int, double[])} for float32 operands. */
-    private static void smallMatmul(float[] x, int aRow, int aCol, float[] y, int bRow, int bCol, int m, int k,
-                                    int n, double[] out) {
-        if (bCol == 1) {
-            for (int i = 0; i < m; i++) {
-                int o = i * n;
-                for (int p = 0; p < k; p++) {
-                    double av = x[i * aRow + p * aCol];
-                    int bo = p * bRow;
-                    for (int j = 0; j < n; j++) {
-                        out[o + j] += av * y[bo + j];
-                    }
-                }
-            }
-        } else {
-            for (int i = 0; i < m; i++) {
-                for (int j = 0; j < n; j++) {
-                    double s = 0;
-                    for (int p = 0; p < k; p++) {
-                        s += (double) x[i * aRow + p * aCol] * y[p * bRow + j * bCol];
-                    }
-                    out[i * n + j] = s;
-                }
-            }
-        }
-    }
-
-    /** Everything a blocked product reads and writes: A and B as stored (one array each set), C. */
-    private record Operands(float[] aF, double[] aD, int aRow, int aCol, float[] bF, double[] bD, int bRow,
-                            int bCol, int m, int k, int n, float[] outF, double[] outD) {
-    }
-
-    /**
-     * Splits C's columns (or, when it is narrow, its rows) into one part per thread; the calling
-     * thread computes the first part while the common pool computes the others.
-     */
-    private static void parallelMatmul(Operands ops, int threads) {
-        boolean byColumns = ops.n() >= 64 * threads || ops.n() >= ops.m();
-        int extent = byColumns ? ops.n() : ops.m();
-        int parts = Math.min(threads, Math.max(1, extent / 8));
-        ForkJoinTask<?>[] tasks = new ForkJoinTask<?>[parts];
-        for (int t = 1; t < parts; t++) {
-            int from = bound(extent, t, parts);
-            int to = bound(extent, t + 1, parts);
-            Runnable part = byColumns
-                    ? () -> blockedMatmul(ops, 0, ops.m(), from, to)
-                    : () -> blockedMatmul(ops, from, to, 0, ops.n());
-            tasks[t] = ForkJoinTask.adapt(part).fork();
-        }
-        int to = bound(extent, 1, parts);
-        if (byColumns) {
-            blockedMatmul(ops, 0, ops.m(), 0, to);
-        } else {
-            blockedMatmul(ops, 0, to, 0, ops.n());
-        }
-        for (int t = 1; t < parts; t++) {
-            tasks[t].join();
-        }
-    }
-
-    /** Start of part t of {@code parts} over [0, extent), on a multiple of 8 where possible. */
-    private static int bound(int extent, int t, int parts) {
-        if (t >= parts) {
-            return extent;
-        }
-        int b = (int) ((long) extent * t / parts);
-        return Math.min(extent, (b + 7) & ~7);
-    }
-
-    /**
-     * C[rows, cols] = op(A)[rows, :] · op(B)[:, cols], accumulated in double. C is computed in
-     * blocks of at most MC rows × NC columns whose rows live in separate arrays; for each block,
-     * op(A) and op(B) are packed KC deep into separate row arrays of doubles, and the kernel adds
-     * two rows of the B panel into four rows of the block per pass. Every array the inner loop reads
-     * or writes is indexed from 0, which is what lets C2 vectorise it. The block and the panels are
-     * per-thread scratch, so a product allocates only its result.
-     */
-    private static void blockedMatmul(Operands o, int rowFrom, int rowTo, int colFrom, int colTo) {
-        Scratch scratch = SCRATCH.get();
-        double[][] c = scratch.block;
-        double[][] aPanel = scratch.aPanel;
-        double[][] bPanel = scratch.bPanel;
-        int k = o.k();
-        for (int jc = colFrom; jc < colTo; jc += NC) {
-            int nc = Math.min(NC, colTo - jc);
-            for (int ic = rowFrom; ic < rowTo; ic += MC) {
-                int mc = Math.min(MC, rowTo - ic);
-                for (int i = 0; i < mc; i++) {
-                    Arrays.fill(c[i], 0, nc, 0.0);
-                }
-                for (int pc = 0; pc < k; pc += KC) {
-                    int kc = Math.min(KC, k - pc);
-                    packA(o, ic, mc, pc, kc, aPanel);
-                    packB(o, pc, kc, jc, nc, bPanel);
-                    multiplyBlock(aPanel, mc, kc, bPanel, nc, c);
-                }
-                int n = o.n();
-                for (int i = 0; i < mc; i++) {
-                    double[] row = c[i];
-                    int base = (ic + i) * n + jc;
-                    if (o.outF() != null) {
-                        float[] out = o.outF();
-                        for (int j = 0; j < nc; j++) {
-                            out[base + j] = (float) row[j];
-                        }
-                    } else {
-                        System.arraycopy(row, 0, o.outD(), base, nc);
-                    }
-                }
-            }
-        }
-    }
-
-    /**
-     * aPanel[i][p] = op(A)[ic + i, pc + p] for i &lt; mc, p &lt; kc, reading A along its stored rows
-     * (a transposed A is read p by p, so the reads stay contiguous and the writes spread).
-     */
-    private static void packA(Operands o, int ic, int mc, int pc, int kc, double[][] aPanel) {
-        int aRow = o.aRow();
-        int aCol = o.aCol();
-        float[] af = o.aF();
-        double[] ad = o.aD();
-        if (aCol == 1) {
-            for (int i = 0; i < mc; i++) {
-                double[] row = aPanel[i];
-                int base = (ic + i) * aRow + pc;
-                if (af != null) {
-                    for (int p = 0; p < kc; p++) {
-                        row[p] = af[base + p];
-                    }
-                } else {
-                    System.arraycopy(ad, base, row, 0, kc);
-                }
-            }
-        } else {
-            for (int p = 0; p < kc; p++) {
-                int base = (pc + p) * aCol + ic * aRow;
-                for (int i = 0; i < mc; i++) {
-                    aPanel[i][p] = af != null ? af[base + i * aRow] : ad[base + i * aRow];
-                }
-            }
-        }
-    }
-
-    /**
-     * bPanel[p][j] = op(B)[pc + p, jc + j] for p &lt; kc, j &lt; nc, reading B along its stored rows
-     * (a transposed B is read j by j).
-     */
-    private static void packB(Operands o, int pc, int kc, int jc, int nc, double[][] bPanel) {
-        int bRow = o.bRow();
-        int bCol = o.bCol();
-        float[] bf = o.bF();
-        double[] bd = o.bD();
-        if (bCol == 1) {
-            for (int p = 0; p < kc; p++) {
-                double[] row = bPanel[p];
-                int base = (pc + p) * bRow + jc;
-                if (bf != null) {
-                    for (int j = 0; j < nc; j++) {
-                        row[j] = bf[base + j];
-                    }
-                } else {
-                    System.arraycopy(bd, base, row, 0, nc);
-                }
-            }
-        } else {
-            for (int j = 0; j < nc; j++) {
-                int base = (jc + j) * bCol + pc * bRow;
-                for (int p = 0; p < kc; p++) {
-                    bPanel[p][j] = bf != null ? bf[base + p * bRow] : bd[base + p * bRow];
-                }
-            }
-        }
-    }
-
-    /** c[i] += Σ_p aPanel[i][p] · bPanel[p] for i &lt; mc, p &lt; kc, over the first nc columns. */
-    private static void multiplyBlock(double[][] aPanel, int mc, int kc, double[][] bPanel, int nc, double[][] c) {
-        int i = 0;
-        for (; i + 3 < mc; i += 4) {
-            double[] c0 = c[i];
-            double[] c1 = c[i + 1];
-            double[] c2 = c[i + 2];
-            double[] c3 = c[i + 3];
-            double[] a0 = aPanel[i];
-            double[] a1 = aPanel[i + 1];
-            double[] a2 = aPanel[i + 2];
-            double[] a3 = aPanel[i + 3];
-            int p = 0;
-            for (; p + 1 < kc; p += 2) {
-                kernel4x2(c0, c1, c2, c3, bPanel[p], bPanel[p + 1], a0[p], a0[p + 1], a1[p], a1[p + 1],
-                        a2[p], a2[p + 1], a3[p], a3[p + 1], nc);
-            }
-            if (p < kc) {
-                double[] b0 = bPanel[p];
-                kernel1x1(c0, b0, a0[p], nc);
-                kernel1x1(c1, b0, a1[p], nc);
-                kernel1x1(c2, b0, a2[p], nc);
-                kernel1x1(c3, b0, a3[p], nc);
-            }
-        }
-        for (; i < mc; i++) {
-            double[] c0 = c[i];
-            double[] a0 = aPanel[i];
-            for (int p = 0; p < kc; p++) {
-                kernel1x1(c0, bPanel[p], a0[p], nc);
-            }
-        }
-    }
-
-    /** c_r += a_r0·b0 + a_r1·b1 for four rows r of C: 16 flops per column, 6 arrays from index 0. */
-    private static void kernel4x2(double[] c0, double[] c1, double[] c2, double[] c3, double[] b0, double[] b1,
-                                  double a00, double a01, double a10, double a11, double a20, double a21, double a30,
-                                  double a31, int n) {
-        for (int j = 0; j < n; j++) {
-            double x0 = b0[j];
-            double x1 = b1[j];
-            c0[j] = Math.fma(a01, x1, Math.fma(a00, x0, c0[j]));
-            c1[j] = Math.fma(a11, x1, Math.fma(a10, x0, c1[j]));
-            c2[j] = Math.fma(a21, x1, Math.fma(a20, x0, c2[j]));
-            c3[j] = Math.fma(a31, x1, Math.fma(a30, x0, c3[j]));
-        }
-    }
-
-    private static void kernel1x1(double[] c0, double[] b0, double a0, int n) {
-        for (int j = 0; j < n; j++) {
-            c0[j] = Math.fma(a0, b0[j], c0[j]);
-        }
+        return matmul.multiply(a, transposeA, b, transposeB, m, k, n);
     }
 
     @Override
@@ -1303,7 +1000,7 @@ public final class JvmBackend implements TensorBackend {
         }
     }
 
-    private JvmStorage js(Storage s) {
+    JvmStorage js(Storage s) {
         if (s.backend() != this) {
             throw new IllegalArgumentException("storage of backend '" + s.backend().name() + "' given to 'jvm'");
         }
