@@ -69,11 +69,19 @@ abstract class CandidatePolicy extends Module implements Policy {
             picked[j] = batch.promptOf()[j] * candidateCount + completion[0];
         }
         Tensor sums = logps.gather(picked);
+        // Completion j's one position has the distribution over its prompt's K candidates.
+        int[] distribution = new int[m * candidateCount];
+        for (int j = 0; j < m; j++) {
+            for (int c = 0; c < candidateCount; c++) {
+                distribution[j * candidateCount + c] = batch.promptOf()[j] * candidateCount + c;
+            }
+        }
         Tensor ones = Tensor.full(sums.dtype(), 1.0, m);
         // The bandit's analogue of a prompt's log-probability: Σ π log π over its one "token".
         Tensor negEntropy = logps.exp().mul(logps).sum(1);
         return new Scores(sums.reshape(m, 1), sums, ones, representation, negEntropy,
-                Tensor.full(sums.dtype(), 1.0, ids.length));
+                Tensor.full(sums.dtype(), 1.0, ids.length),
+                logps.gather(distribution).reshape(m, 1, candidateCount));
     }
 
     @Override

@@ -92,9 +92,13 @@ public interface Policy extends Stateful {
      * @param representation each prompt's representation, [p, representationDim], with gradient
      * @param promptLogps    log πθ(x) summed over each prompt's tokens, [p], or null where the policy has none
      * @param promptLengths  the number of tokens promptLogps sums, [p], or null with it
+     * @param vocabularyLogps log πθ(v | prefix) of every vocabulary entry v at each completion position,
+     *                       [m, T, V] (rows past a completion's length are any distribution), or null
+     *                       where the policy gives none; methods that perturb or weigh whole
+     *                       next-token distributions (ε-DPO, WPO) read it
      */
     record Scores(Tensor tokenLogps, Tensor sums, Tensor lengths, Tensor representation, Tensor promptLogps,
-                  Tensor promptLengths) {
+                  Tensor promptLengths, Tensor vocabularyLogps) {
     }
 
     /**

@@ -35,6 +35,7 @@ final class BigramPolicy extends Module implements Policy {
         int[] index = new int[m * width];
         double[] mask = new double[m * width];
         double[] lengths = new double[m];
+        int[] distributions = new int[m * width * vocabulary];
         for (int j = 0; j < m; j++) {
             int[] prompt = batch.prompts()[batch.promptOf()[j]];
             int[] completion = batch.completions()[j];
@@ -42,6 +43,9 @@ final class BigramPolicy extends Module implements Policy {
             for (int t = 0; t < completion.length; t++) {
                 index[j * width + t] = previous * vocabulary + completion[t];
                 mask[j * width + t] = 1;
+                for (int v = 0; v < vocabulary; v++) {
+                    distributions[(j * width + t) * vocabulary + v] = previous * vocabulary + v;
+                }
                 previous = completion[t];
             }
             lengths[j] = completion.length;
@@ -56,7 +60,8 @@ final class BigramPolicy extends Module implements Policy {
             }
         }
         Tensor representation = weight.flatten().gather(rows).reshape(batch.prompts().length, vocabulary);
-        return new Scores(tokens, tokens.sum(1), Tensor.of(dtype, lengths, m), representation, null, null);
+        return new Scores(tokens, tokens.sum(1), Tensor.of(dtype, lengths, m), representation, null, null,
+                table.gather(distributions).reshape(m, width, vocabulary));
     }
 
     @Override
