@@ -43,6 +43,10 @@ public final class BetaSchemesExtension extends AbstractModule implements Extens
                 "adaptive KL controller, β ← β·(1 + clip(KL/target − 1, ±0.2)·n/horizon) after each step, KL proxied "
                         + "by the batch's mean (c + r)/2 (Ziegler et al. 2019; openai/lm-human-preferences, TRL)",
                 KlController.KNOBS, KlController::fromSettings);
+        schemes.bind(binder(), "epsilon_dpo",
+                "ε-DPO's instance-level β/(1 + ε·s_i), s_i from the pair's log-ratio under β-perturbed policies, and "
+                        + "its global update β ← β/(1 + ε·mean s) (Lee et al. 2025, NeurIPS; oddqueue/e-dpo)",
+                EpsilonDpo.KNOBS, EpsilonDpo::fromSettings);
         schemes.bind(binder(), "mallows_dispersion",
                 "MallowsPO-θ's β(x) = β₀·c·(−log ē(x)), ē the policy's per-token entropy over log V (Chen et al. "
                         + "2024, arXiv 2405.14953; haoxian-chen/MallowsPO)",

@@ -31,7 +31,7 @@ class BetaSchemesTest {
     void everySchemeIsBound() {
         var schemes = REGISTRY.providers(BetaEstimator.POINT);
         assertThat(schemes).containsOnlyKeys("fixed", "learnable_scalar", "softplus_mlp", "policy_mlp", "ppl_scaled",
-                "beta_dpo_batch", "beta_dpo_instance", "beta_schedule", "kl_controller", "mallows_dispersion");
+                "beta_dpo_batch", "beta_dpo_instance", "beta_schedule", "kl_controller", "mallows_dispersion", "epsilon_dpo");
         schemes.values().forEach(p -> assertThat(p.description()).isNotBlank().doesNotContain("\n"));
     }
 

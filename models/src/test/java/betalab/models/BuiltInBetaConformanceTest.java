@@ -30,18 +30,26 @@ class BuiltInBetaConformanceTest {
     void everyBuiltInSchemeHasItsKit() {
         assertThat(REGISTRY.providers(BetaEstimator.POINT).keySet()).containsExactlyInAnyOrder("fixed",
                 "learnable_scalar", "softplus_mlp", "policy_mlp", "ppl_scaled", "beta_dpo_batch", "beta_dpo_instance",
-                "beta_schedule", "kl_controller", "mallows_dispersion");
+                "beta_schedule", "kl_controller", "mallows_dispersion", "epsilon_dpo");
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"fixed", "beta_dpo_batch", "beta_dpo_instance", "beta_schedule", "kl_controller",
-            "mallows_dispersion"})
+            "mallows_dispersion", "epsilon_dpo"})
     void parameterFreeSchemesHaveNoParametersAndNoGradient(String name) {
         BetaEstimator beta = scheme(name, name.equals("mallows_dispersion") ? Map.of("vocabulary", 50) : Map.of(),
                 Pairs.context(1));
         assertThat(beta.namedParameters()).isEmpty();
         assertThat(beta.beta(TestBatches.random(5, 3, 4, 1)).requiresGrad()).isFalse();
         assertThat(beta.train(TestBatches.random(5, 3, 4, 1)).beta().requiresGrad()).isFalse();
+    }
+
+    @Nested
+    class EpsilonDpo extends BetaEstimatorConformance {
+        @Override
+        protected BetaEstimator create(BetaEstimator.Context context) {
+            return scheme("epsilon_dpo", Map.of("epsilon", 0.3), context);
+        }
     }
 
     @Nested

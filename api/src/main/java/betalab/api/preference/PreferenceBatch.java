@@ -22,10 +22,65 @@ import java.util.Objects;
  * @param chosenTokens   log πθ of each token of y_w, shape [n, T], 0 past each completion's length;
  *                       given where the policy scores tokens (token-level losses and statistics read it)
  * @param rejectedTokens the same for y_l, shape [n, T']
+ * @param distributions  the policy's and the reference's whole next-token distributions at every
+ *                       completion position, where the policy gives them (ε-DPO and WPO read them)
  */
 public record PreferenceBatch(Tensor policyChosen, Tensor policyRejected, Tensor refChosen, Tensor refRejected,
                               Tensor chosenLength, Tensor rejectedLength, Tensor features, Tensor representation,
-                              Tensor promptLogps, Tensor promptLength, Tensor chosenTokens, Tensor rejectedTokens) {
+                              Tensor promptLogps, Tensor promptLength, Tensor chosenTokens, Tensor rejectedTokens,
+                              Distributions distributions) {
+
+    /**
+     * log π(v | prefix) of every vocabulary entry v at each completion position, for the policy (with
+     * gradient) and the reference (without), [2n, T, V] each: pair i's chosen completion is row i, its
+     * rejected one row n + i, and T the longest completion (positions past a completion's length hold
+     * any distribution, so readers mask them by length).
+     */
+    public record Distributions(Tensor policy, Tensor reference) {
+        public Distributions {
+            Objects.requireNonNull(policy, "policy");
+            Objects.requireNonNull(reference, "reference");
+            if (policy.rank() != 3 || policy.dim(0) % 2 != 0 || !java.util.Arrays.equals(policy.shape(), reference.shape())) {
+                throw new IllegalArgumentException("distributions must be [2n, T, V] for policy and reference alike, got "
+                        + java.util.Arrays.toString(policy.shape()) + " and " + java.util.Arrays.toString(reference.shape()));
+            }
+        }
+
+        /** Each completion's length mask, [2n, T]: 1 where position t &lt; its length. */
+        public Tensor mask(PreferenceBatch batch) {
+            int n = batch.size();
+            int width = policy.dim(1);
+            double[] lengths = batch.chosenLength().toDoubleArray();
+            double[] rejected = batch.rejectedLength().toDoubleArray();
+            double[] mask = new double[2 * n * width];
+            for (int j = 0; j < 2 * n; j++) {
+                double length = j < n ? lengths[j] : rejected[j - n];
+                for (int t = 0; t < width && t < length; t++) {
+                    mask[j * width + t] = 1;
+                }
+            }
+            return Tensor.of(policy.dtype(), mask, 2 * n, width);
+        }
+
+        /** The first half of a per-completion vector [2n]: the chosen completions'. */
+        public static Tensor chosen(Tensor perCompletion) {
+            return half(perCompletion, 0);
+        }
+
+        /** The second half of a per-completion vector [2n]: the rejected completions'. */
+        public static Tensor rejected(Tensor perCompletion) {
+            return half(perCompletion, 1);
+        }
+
+        private static Tensor half(Tensor v, int which) {
+            int n = v.size() / 2;
+            int[] index = new int[n];
+            for (int i = 0; i < n; i++) {
+                index[i] = which * n + i;
+            }
+            return v.gather(index);
+        }
+    }
 
     public PreferenceBatch {
         Objects.requireNonNull(policyChosen, "policyChosen");
@@ -44,6 +99,10 @@ public record PreferenceBatch(Tensor policyChosen, Tensor policyRejected, Tensor
         }
         requireRows("chosenTokens", chosenTokens, n);
         requireRows("rejectedTokens", rejectedTokens, n);
+        if (distributions != null && distributions.policy().dim(0) != 2 * n) {
+            throw new IllegalArgumentException("distributions must have 2n = " + 2 * n + " rows, got "
+                    + distributions.policy().dim(0));
+        }
     }
 
     private static void requirePerPair(String name, Tensor t, int n) {
@@ -107,6 +166,7 @@ public record PreferenceBatch(Tensor policyChosen, Tensor policyRejected, Tensor
         private Tensor promptLength;
         private Tensor chosenTokens;
         private Tensor rejectedTokens;
+        private Distributions distributions;
 
         private Builder(Tensor policyChosen, Tensor policyRejected, Tensor refChosen, Tensor refRejected) {
             this.policyChosen = policyChosen;
@@ -144,11 +204,18 @@ public record PreferenceBatch(Tensor policyChosen, Tensor policyRejected, Tensor
             return this;
         }
 
+        /** The policy's and the reference's next-token distributions, [2n, T, V] each. */
+        public Builder distributions(Distributions d) {
+            this.distributions = d;
+            return this;
+        }
+
         public PreferenceBatch build() {
             Tensor ones = policyChosen.detach().zerosLike().add(1.0);
             return new PreferenceBatch(policyChosen, policyRejected, refChosen, refRejected,
                     chosenLength == null ? ones : chosenLength, rejectedLength == null ? ones : rejectedLength,
-                    features, representation, promptLogps, promptLength, chosenTokens, rejectedTokens);
+                    features, representation, promptLogps, promptLength, chosenTokens, rejectedTokens,
+                    distributions);
         }
     }
 }

@@ -14,7 +14,9 @@ public final class TestBatches {
     /**
      * n pairs with log-probabilities around −5 (so margins of either sign), lengths in 1 … 8, prompt
      * features of width {@code featureDim}, a representation of width {@code representationDim},
-     * prompt log-probabilities and lengths, and one-token per-token log-probabilities.
+     * prompt log-probabilities and lengths, one-token per-token log-probabilities, and next-token
+     * distributions of policy and reference over a vocabulary of 6 at that one position (drawn last, so
+     * the fields before them do not depend on them).
      */
     public static PreferenceBatch random(int n, int featureDim, int representationDim, long seed) {
         Rng rng = new JavaRng(seed);
@@ -43,6 +45,10 @@ public final class TestBatches {
         if (representationDim > 0) {
             b.representation(Tensor.of(DType.FLOAT64, rng.normal(n * representationDim), n, representationDim));
         }
+        int vocabulary = 6;
+        b.distributions(new PreferenceBatch.Distributions(
+                Tensor.of(DType.FLOAT64, rng.normal(2 * n * vocabulary), 2 * n, 1, vocabulary).logSoftmax(2),
+                Tensor.of(DType.FLOAT64, rng.normal(2 * n * vocabulary), 2 * n, 1, vocabulary).logSoftmax(2)));
         return b.build();
     }
 

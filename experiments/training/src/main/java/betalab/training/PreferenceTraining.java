@@ -274,6 +274,9 @@ public final class PreferenceTraining implements Trainable<int[]> {
         if (scores.promptLogps() != null) {
             b.prompt(scores.promptLogps(), scores.promptLengths());
         }
+        if (scores.vocabularyLogps() != null && ref.vocabularyLogps() != null) {
+            b.distributions(new PreferenceBatch.Distributions(scores.vocabularyLogps(), ref.vocabularyLogps()));
+        }
         if (selected.featureDim() > 0) {
             b.features(Tensor.of(DType.FLOAT32, selected.features(), n, selected.featureDim()));
         }
