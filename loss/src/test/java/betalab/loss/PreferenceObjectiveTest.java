@@ -156,4 +156,96 @@ class PreferenceObjectiveTest {
         double expected = (Math.log1p(Math.exp(-0.5 * H[0])) + Math.log1p(Math.exp(-0.5 * H[1]))) / 2;
         assertThat(weighted.loss().item()).isCloseTo(expected, within(1e-12));
     }
+
+    // WPO: two pairs, two-token completions (the rejected of pair 1 has one), a vocabulary of 3.
+    private static final double[][] LOGITS = {
+        {0.2, -1.0, 0.5}, {1.5, 0.0, -0.3},    // chosen of pair 0, positions 0 and 1
+        {-0.4, 0.9, 0.1}, {0.0, 0.0, 2.0},     // chosen of pair 1
+        {1.0, 1.0, -2.0}, {0.3, -0.7, 0.6},    // rejected of pair 0
+        {2.5, -0.5, 0.0}, {9.0, 9.0, 9.0}};    // rejected of pair 1: one token, position 1 unused
+    private static final int[][] LABELS = {{1, 2}, {1, 2}, {2, 1}, {0, 0}};
+    private static final double[] LENGTHS = {2, 2, 2, 1};
+
+    private static double probability(double[] logits, int v) {
+        double z = 0;
+        for (double l : logits) {
+            z += Math.exp(l);
+        }
+        return Math.exp(logits[v]) / z;
+    }
+
+    /** The policy's log-probabilities and distributions for these completions; the reference given. */
+    private static PreferenceBatch wpoBatch(Tensor refChosen, Tensor refRejected) {
+        double[] flat = new double[4 * 2 * 3];
+        double[] sums = new double[4];
+        for (int j = 0; j < 4; j++) {
+            for (int t = 0; t < 2; t++) {
+                System.arraycopy(LOGITS[2 * j + t], 0, flat, (2 * j + t) * 3, 3);
+                if (t < LENGTHS[j]) {
+                    sums[j] += Math.log(probability(LOGITS[2 * j + t], LABELS[j][t]));
+                }
+            }
+        }
+        Tensor policy = Tensor.of(DType.FLOAT64, flat, 4, 2, 3).logSoftmax(2);
+        return PreferenceBatch.of(f64(sums[0], sums[1]), f64(sums[2], sums[3]), refChosen, refRejected)
+                .lengths(f64(LENGTHS[0], LENGTHS[1]), f64(LENGTHS[2], LENGTHS[3]))
+                .distributions(new PreferenceBatch.Distributions(policy, policy.detach()))
+                .build();
+    }
+
+    /** By hand, in probabilities: a(y) = mean over tokens of log(π(y_t) / Σ_v π(v)²), w = min(1, e^(a_w + a_l)). */
+    private static double wpoWeight(int pair) {
+        double a = 0;
+        for (int j : new int[] {pair, 2 + pair}) {
+            double mean = 0;
+            for (int t = 0; t < LENGTHS[j]; t++) {
+                double[] l = LOGITS[2 * j + t];
+                double squares = 0;
+                for (int v = 0; v < 3; v++) {
+                    squares += probability(l, v) * probability(l, v);
+                }
+                mean += Math.log(probability(l, LABELS[j][t]) / squares) / LENGTHS[j];
+            }
+            a += mean;
+        }
+        return Math.min(1, Math.exp(a));
+    }
+
+    @Test
+    void wpoWeighsEachPairsLossAsTrlDoes() {
+        PreferenceBatch batch = wpoBatch(f64(-1.0, -2.0), f64(-1.5, -0.5));
+        double[] w = PreferenceObjective.wpoWeights(batch).toDoubleArray();
+        assertThat(w).containsExactly(new double[] {wpoWeight(0), wpoWeight(1)}, within(1e-12));
+        assertThat(w[0]).as("one pair below the cap, so the test sees the weight").isLessThan(1);
+
+        BetaEstimator fixed = b -> f64(0.5, 0.5);
+        PreferenceObjective plain = new PreferenceObjective(fixed, new SigmoidLoss());
+        PreferenceObjective wpo = new PreferenceObjective(fixed, new SigmoidLoss(), true);
+        double[] unweighted = plain.train(batch).perPair().toDoubleArray();
+        PreferenceObjective.Evaluation e = wpo.train(batch);
+        assertThat(e.perPair().toDoubleArray()).containsExactly(
+                new double[] {unweighted[0] * w[0], unweighted[1] * w[1]}, within(1e-12));
+        // TRL's mean of the weighted losses, not Σwℓ/Σw.
+        assertThat(e.loss().item()).isCloseTo((unweighted[0] * w[0] + unweighted[1] * w[1]) / 2, within(1e-12));
+        assertThat(wpo.evaluate(batch).loss().item()).isCloseTo(e.loss().item(), within(1e-12));
+    }
+
+    @Test
+    void wpoWeightsAreConstantsToTheGradient() {
+        Tensor refChosen = f64(-1.0, -2.0);
+        Tensor refRejected = f64(-1.5, -0.5);
+        PreferenceObjective wpo = new PreferenceObjective(b -> f64(0.5, 0.5), new SigmoidLoss(), true);
+        // The reference's log-probabilities reach the loss but not the weights, so finite differences
+        // in them see exactly the weighted loss's gradient.
+        GradientCheck.check(in -> wpo.train(wpoBatch(in[0], in[1])).loss(), refChosen, refRejected);
+    }
+
+    @Test
+    void wpoIsRefusedWithABatchCoupledLossAndWithoutDistributions() {
+        BetaEstimator fixed = b -> f64(0.5, 0.5, 0.5);
+        assertThatThrownBy(() -> new PreferenceObjective(fixed, Losses.aot(0.0), true))
+                .hasMessageContaining("batch-coupled loss");
+        assertThatThrownBy(() -> new PreferenceObjective(fixed, new SigmoidLoss(), true).train(batch()))
+                .hasMessageContaining("needs the policy's whole next-token distributions");
+    }
 }

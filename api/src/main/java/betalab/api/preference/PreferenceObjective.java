@@ -13,10 +13,57 @@ import java.util.Map;
 public final class PreferenceObjective {
     private final BetaEstimator betaEstimator;
     private final PreferenceLoss loss;
+    private final boolean policyWeighting;
 
     public PreferenceObjective(BetaEstimator betaEstimator, PreferenceLoss loss) {
+        this(betaEstimator, loss, false);
+    }
+
+    /**
+     * @param policyWeighting WPO (Zhou et al. 2024, "WPO: Enhancing RLHF with Weighted Preference
+     *                        Optimization"; TRL's {@code use_weighting}): each pair's loss times
+     *                        {@link #wpoWeights}, before the mean, in training and evaluation
+     */
+    public PreferenceObjective(BetaEstimator betaEstimator, PreferenceLoss loss, boolean policyWeighting) {
+        if (policyWeighting && loss.batchCoupled()) {
+            throw new IllegalArgumentException("WPO's weighting (use_weighting) multiplies each pair's loss, which a "
+                    + "batch-coupled loss (aot, aot_unpaired) does not have: its terms are quantiles of the batch");
+        }
         this.betaEstimator = betaEstimator;
         this.loss = loss;
+        this.policyWeighting = policyWeighting;
+    }
+
+    /**
+     * WPO's weight of each pair as TRL computes it: w = min(1, exp(a(y_w) + a(y_l))), a(y) the mean
+     * over y's tokens of log πθ(y_t) − log Σ_v πθ(v)², from the policy's next-token distributions,
+     * without gradient. Eq. (2) of the WPO paper, the sampling probability of y under πθ made
+     * comparable across prompts.
+     */
+    public static Tensor wpoWeights(PreferenceBatch batch) {
+        PreferenceBatch.Distributions d = batch.distributions();
+        if (d == null) {
+            throw new IllegalStateException("WPO's weighting (use_weighting) needs the policy's whole next-token "
+                    + "distributions, and this policy gives none (Policy.Scores.vocabularyLogps)");
+        }
+        try (var noGrad = Tensor.noGrad()) {
+            Tensor normalisers = d.policy().mul(2.0).logSumExp(2).mul(d.mask(batch)).sum(1);
+            Tensor chosen = batch.policyChosen().sub(PreferenceBatch.Distributions.chosen(normalisers))
+                    .div(batch.chosenLength());
+            Tensor rejected = batch.policyRejected().sub(PreferenceBatch.Distributions.rejected(normalisers))
+                    .div(batch.rejectedLength());
+            double[] w = chosen.add(rejected).exp().toDoubleArray();
+            for (int i = 0; i < w.length; i++) {
+                w[i] = Math.min(1, w[i]);
+            }
+            return Tensor.of(batch.policyChosen().dtype(), w, w.length);
+        }
+    }
+
+    /** The loss of each pair, times WPO's weight where it applies. */
+    private Tensor perPair(PreferenceBatch batch, Tensor beta) {
+        Tensor perPair = loss.perPair(batch, beta);
+        return policyWeighting ? perPair.mul(wpoWeights(batch)) : perPair;
     }
 
     /**
@@ -54,7 +101,7 @@ public final class PreferenceObjective {
                     + "weighted with one of them) cannot use: its terms are quantiles of the batch, not pairs; drop "
                     + "the weights (filter: false) or use a per-pair loss");
         }
-        Tensor perPair = loss.perPair(batch, estimate.beta());
+        Tensor perPair = perPair(batch, estimate.beta());
         Tensor mean;
         if (weights == null) {
             mean = perPair.mean();
@@ -71,7 +118,7 @@ public final class PreferenceObjective {
     public Evaluation evaluate(PreferenceBatch batch) {
         Tensor beta = betaEstimator.beta(batch);
         requirePositive(beta);
-        Tensor perPair = loss.perPair(batch, beta);
+        Tensor perPair = perPair(batch, beta);
         return new Evaluation(perPair.mean(), perPair, beta, null);
     }
 

@@ -53,6 +53,10 @@ public final class PreferenceTraining implements Trainable<int[]> {
     public static final Knob<Double> GRAD_CLIP = Knob.real("grad_clip", 0.0,
             "largest global gradient norm; 0 turns clipping off").atLeast(0);
 
+    public static final Knob<Boolean> USE_WEIGHTING = Knob.flag("use_weighting", false,
+            "WPO: each pair's loss times min(1, exp(a(y_w) + a(y_l))), a(y) the mean over tokens of "
+                    + "log πθ(y_t) − log Σ_v πθ(v)² (Zhou et al. 2024; TRL's use_weighting)");
+
     public static final Knob<String> BETA_FROM = Knob.text("beta_from", null,
             "a betalab fit-beta run directory: β starts from the state fitted there (the beta section must "
                     + "name the fitted scheme with the fitted knobs)");
@@ -67,7 +71,7 @@ public final class PreferenceTraining implements Trainable<int[]> {
 
     /** What a training config holds. */
     public static final ConfigSchema SCHEMA = ConfigSchema.of(List.of(SEED, RNG, STEPS, EPOCHS, BATCH_SIZE,
-                    EVAL_EVERY, CHECKPOINT_EVERY, LOG_EVERY, GRAD_CLIP, BETA_FROM))
+                    EVAL_EVERY, CHECKPOINT_EVERY, LOG_EVERY, GRAD_CLIP, USE_WEIGHTING, BETA_FROM))
             .component("task", Task.POINT, "bandit", Map.of())
             .component("policy", Policy.POINT, "log_linear", Map.of())
             .section("reference_sync", List.of(SYNC_MODE, SYNC_EVERY, SYNC_ALPHA))
@@ -111,7 +115,12 @@ public final class PreferenceTraining implements Trainable<int[]> {
             startFromFitted(resolved, beta);
         }
         PreferenceLoss loss = resolved.create(registry, "loss", PreferenceLoss.POINT, null);
-        objective = new PreferenceObjective(beta, loss);
+        if (resolved.get(USE_WEIGHTING) && loss.batchCoupled()) {
+            throw resolved.error("use_weighting", "cannot be true with the batch-coupled loss '"
+                    + resolved.component("loss").name() + "': WPO's weights multiply each pair's loss, and its terms "
+                    + "are quantiles of the batch");
+        }
+        objective = new PreferenceObjective(beta, loss, resolved.get(USE_WEIGHTING));
         policy.namedParameters().forEach((name, p) -> parameters.put("policy." + name, p));
         parameters.putAll(objective.namedParameters());
         optimizer = resolved.create(registry, "optimizer", Optimizer.POINT, List.copyOf(parameters.values()));

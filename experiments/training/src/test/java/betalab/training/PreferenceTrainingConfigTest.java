@@ -108,6 +108,12 @@ class PreferenceTrainingConfigTest {
     }
 
     @Test
+    void wpoWithABatchCoupledLossIsRefusedAtItsField() throws IOException {
+        refuses(MINIMAL.replace("loss: {name: sigmoid}", "loss: {name: aot}") + "use_weighting: true\nsteps: 3\n",
+                "c.yaml:5: field 'use_weighting' cannot be true with the batch-coupled loss 'aot'");
+    }
+
+    @Test
     void aMissingLossIsNamed() throws IOException {
         refuses(MINIMAL.replace("loss: {name: sigmoid}\n", "") + "steps: 3\n",
                 "c.yaml: missing field 'loss' (a loss by name, e.g. loss: {name: …})");
@@ -151,7 +157,8 @@ class PreferenceTrainingConfigTest {
         assertThat(recorded.get("log_every").asInt()).isEqualTo(1);
         assertThat(recorded.get("grad_clip").asDouble()).isZero();
         assertThat(recorded.fieldNames()).toIterable().containsExactlyInAnyOrder("seed", "rng", "steps", "epochs",
-                "batch_size", "eval_every", "checkpoint_every", "log_every", "grad_clip", "beta_from", "task", "policy",
+                "batch_size", "eval_every", "checkpoint_every", "log_every", "grad_clip", "use_weighting", "beta_from", "task",
+                "policy",
                 "reference_sync", "loss", "beta", "optimizer");
 
         // The record alone replays the run, and records itself unchanged.

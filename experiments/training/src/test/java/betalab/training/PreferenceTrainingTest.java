@@ -67,12 +67,13 @@ class PreferenceTrainingTest {
     static List<Arguments> interruptions() {
         Map<String, Object> policyMlp = Map.of("name", "policy_mlp", "hidden", List.of(4));
         Map<String, Object> filtered = Map.of("name", "beta_dpo_batch", "filter", true);
+        Map<String, Object> epsilon = Map.of("name", "epsilon_dpo", "epsilon", 0.1);
         // 3 steps an epoch: 21 ends epoch 7, 23 is inside epoch 8; checkpoints every 10 besides. With a
         // row every 4 steps (and at each epoch's end), stopping at 23 leaves an interval open, so the
         // checkpoint is step 20's (inside epoch 7) and the row of step 21 is cut and written again.
         return List.of(Arguments.of(policyMlp, 1, 21, 21, 21), Arguments.of(policyMlp, 1, 23, 23, 23),
                 Arguments.of(filtered, 1, 21, 21, 21), Arguments.of(filtered, 1, 23, 23, 23),
-                Arguments.of(filtered, 4, 23, 20, 21));
+                Arguments.of(filtered, 4, 23, 20, 21), Arguments.of(epsilon, 1, 23, 23, 23));
     }
 
     @ParameterizedTest
@@ -109,6 +110,23 @@ class PreferenceTrainingTest {
         assertThat(json(resumed.resolve(RunDirectory.SUMMARY)))
                 .isEqualTo(json(dir.resolve("straight").resolve(RunDirectory.SUMMARY)));
         assertThat(readLines(resumed.resolve("pairs.csv"))).isEqualTo(readLines(dir.resolve("straight/pairs.csv")));
+    }
+
+    /**
+     * ε-DPO and WPO read the policy's next-token distributions, which the bandit's policies give: the
+     * global β moves, and WPO's weights (≤ 1) shrink every logged loss against the same run without them.
+     */
+    @Test
+    void epsilonDpoAndWpoTrainOnTheBanditsDistributions(@TempDir Path dir) {
+        Map<String, Object> config = bandit(6, Map.of("name", "epsilon_dpo", "epsilon", 0.1), 0.0);
+        train(config, dir.resolve("plain"));
+        config.put("use_weighting", true);
+        train(config, dir.resolve("wpo"));
+        List<JsonNode> plain = rows(dir.resolve("plain")).stream().filter(r -> r.has("loss")).toList();
+        List<JsonNode> wpo = rows(dir.resolve("wpo")).stream().filter(r -> r.has("loss")).toList();
+        assertThat(wpo.get(0).get("loss").asDouble()).isLessThan(plain.get(0).get("loss").asDouble());
+        assertThat(plain.get(plain.size() - 1).get("beta/mean").asDouble()).isNotEqualTo(0.1);
+        assertThat(json(dir.resolve("wpo").resolve(RunDirectory.CONFIG)).get("use_weighting").asBoolean()).isTrue();
     }
 
     @Test
