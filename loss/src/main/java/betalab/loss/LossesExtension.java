@@ -45,6 +45,9 @@ public final class LossesExtension extends AbstractModule implements Extension {
     // Any finite α, negative included.
     static final Knob<Double> ALPHAPO_ALPHA = Knob.real(ALPHA, 0.25,
             "α of the reward shape (1 − π^(−α/|y|))/α; 0 is SimPO's log-probability per token");
+    // Off by default, as current TRL's DPO loss; on, as TRL's BCOTrainer and its DPO loss up to v0.11.
+    static final Knob<Boolean> RUNNING_SHIFT = Knob.flag("running_shift", false,
+            "shift rewards by δ, the running mean over steps of each batch's mean reward");
     static final Knob<Double> TEMPERATURE = Knob.real(TAU, 0.05, "temperature τ of the modulation σ(βh/τ)").positive();
 
     @Override
@@ -61,8 +64,8 @@ public final class LossesExtension extends AbstractModule implements Extension {
                 s -> Losses.ofMargin(Divergence.from(s), z -> Links.exo(z, s.real(EPSILON))));
         loss("nca_pair", "NCA: −log σ(βc) − ½ log σ(−βc) − ½ log σ(−βr)", List.of(), s -> Losses.ofRewards(
                 (bc, br) -> logistic(bc).add(logistic(bc.neg()).add(logistic(br.neg())).mul(0.5))));
-        loss("bco_pair", "BCO, paired: −log σ(βc) − log σ(−βr)", List.of(),
-                s -> Losses.ofRewards((bc, br) -> logistic(bc).add(logistic(br.neg()))));
+        loss("bco_pair", "BCO, paired: −log σ(βc − δ) − log σ(−(βr − δ)), δ = 0 or the running mean reward "
+                + "(Jung et al. 2024; TRL)", List.of(RUNNING_SHIFT), s -> new BcoPairLoss(s.get(RUNNING_SHIFT)));
         loss("sppo_hard", "SPPO, hard labels: (c − 1/(2β))² + (r + 1/(2β))²", List.of(), s -> Losses.sppoHard());
         loss("aot", "AOT: −(1−ε) log σ(d) − ε log σ(−d), d = sort(β(log πθ(y_w) − log πθ(y_l))) − sort(β(log "
                 + "π_ref(y_w) − log π_ref(y_l))) over the batch", List.of(LABEL_SMOOTHING),

@@ -1,5 +1,6 @@
 package betalab.loss;
 
+import betalab.api.preference.PreferenceBatch;
 import betalab.api.preference.PreferenceLoss;
 import betalab.api.registry.Knob;
 import betalab.api.registry.Settings;
@@ -79,14 +80,55 @@ public final class WeightedLossProvider implements Provider<PreferenceLoss, Void
             throw new IllegalArgumentException(settings.owner() + ": knob '" + unused.iterator().next()
                     + "' is used by none of the terms " + String.join(", ", names));
         }
-        PreferenceLoss weighted = (batch, beta) -> {
-            Tensor total = terms.get(0).perPair(batch, beta).mul(weights[0]);
-            for (int k = 1; k < terms.size(); k++) {
-                total = total.add(terms.get(k).perPair(batch, beta).mul(weights[k]));
+        PreferenceLoss weighted = new Weighted(terms, weights);
+        return terms.stream().anyMatch(PreferenceLoss::batchCoupled) ? PreferenceLoss.coupled(weighted) : weighted;
+    }
+
+    /** Σₖ wₖ·lossₖ; a term's running statistics move in training and are kept under "k.name". */
+    private record Weighted(List<PreferenceLoss> terms, double[] weights) implements PreferenceLoss {
+        @Override
+        public Tensor perPair(PreferenceBatch batch, Tensor beta) {
+            return sum(batch, beta, false);
+        }
+
+        @Override
+        public Tensor train(PreferenceBatch batch, Tensor beta) {
+            return sum(batch, beta, true);
+        }
+
+        private Tensor sum(PreferenceBatch batch, Tensor beta, boolean training) {
+            Tensor total = null;
+            for (int k = 0; k < terms.size(); k++) {
+                PreferenceLoss term = terms.get(k);
+                Tensor t = (training ? term.train(batch, beta) : term.perPair(batch, beta)).mul(weights[k]);
+                total = total == null ? t : total.add(t);
             }
             return total;
-        };
-        return terms.stream().anyMatch(PreferenceLoss::batchCoupled) ? PreferenceLoss.coupled(weighted) : weighted;
+        }
+
+        @Override
+        public Map<String, double[]> state() {
+            Map<String, double[]> state = new LinkedHashMap<>();
+            for (int k = 0; k < terms.size(); k++) {
+                int term = k;
+                terms.get(k).state().forEach((name, values) -> state.put(term + "." + name, values));
+            }
+            return state;
+        }
+
+        @Override
+        public void loadState(Map<String, double[]> state) {
+            for (int k = 0; k < terms.size(); k++) {
+                String prefix = k + ".";
+                Map<String, double[]> own = new LinkedHashMap<>();
+                state.forEach((name, values) -> {
+                    if (name.startsWith(prefix)) {
+                        own.put(name.substring(prefix.length()), values);
+                    }
+                });
+                terms.get(k).loadState(own);
+            }
+        }
     }
 
     /** Every bound loss but the combinations, by name. */

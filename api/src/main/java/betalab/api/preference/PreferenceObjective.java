@@ -60,9 +60,9 @@ public final class PreferenceObjective {
         }
     }
 
-    /** The loss of each pair, times WPO's weight where it applies. */
-    private Tensor perPair(PreferenceBatch batch, Tensor beta) {
-        Tensor perPair = loss.perPair(batch, beta);
+    /** The loss of each pair, for a training step or not, times WPO's weight where it applies. */
+    private Tensor perPair(PreferenceBatch batch, Tensor beta, boolean training) {
+        Tensor perPair = training ? loss.train(batch, beta) : loss.perPair(batch, beta);
         return policyWeighting ? perPair.mul(wpoWeights(batch)) : perPair;
     }
 
@@ -101,7 +101,7 @@ public final class PreferenceObjective {
                     + "weighted with one of them) cannot use: its terms are quantiles of the batch, not pairs; drop "
                     + "the weights (filter: false) or use a per-pair loss");
         }
-        Tensor perPair = perPair(batch, estimate.beta());
+        Tensor perPair = perPair(batch, estimate.beta(), true);
         Tensor mean;
         if (weights == null) {
             mean = perPair.mean();
@@ -118,7 +118,7 @@ public final class PreferenceObjective {
     public Evaluation evaluate(PreferenceBatch batch) {
         Tensor beta = betaEstimator.beta(batch);
         requirePositive(beta);
-        Tensor perPair = perPair(batch, beta);
+        Tensor perPair = perPair(batch, beta, false);
         return new Evaluation(perPair.mean(), perPair, beta, null);
     }
 

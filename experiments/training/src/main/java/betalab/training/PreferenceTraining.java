@@ -317,6 +317,10 @@ public final class PreferenceTraining implements Trainable<int[]> {
         state.put("policy", policy);
         state.put("reference", reference);
         state.put("beta", beta);
+        if (!objective.loss().state().isEmpty()) {
+            // Only a loss with running statistics (bco_pair's shift) has any, so older checkpoints still load.
+            state.put("loss", objective.loss());
+        }
         state.put("rng", rng);
         state.put("order", new Stateful() {
             @Override

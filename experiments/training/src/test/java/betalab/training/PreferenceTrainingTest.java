@@ -129,6 +129,19 @@ class PreferenceTrainingTest {
         assertThat(json(dir.resolve("wpo").resolve(RunDirectory.CONFIG)).get("use_weighting").asBoolean()).isTrue();
     }
 
+    /** bco_pair's running shift is the loss's state: a resumed run continues it. */
+    @Test
+    void aLossWithRunningStatisticsResumesExactly(@TempDir Path dir) {
+        Map<String, Object> config = bandit(12, FIXED, 0.2);
+        config.put("loss", new java.util.LinkedHashMap<>(Map.of("name", "bco_pair", "running_shift", true)));
+        config.put("checkpoint_every", 5);
+        train(config, dir.resolve("straight"));
+        train(config, dir.resolve("resumed"), 7);
+        PreferenceTraining.resume(REGISTRY, dir.resolve("resumed"), row -> { });
+        assertThat(json(dir.resolve("resumed").resolve(RunDirectory.CHECKPOINT)).get("state").has("loss")).isTrue();
+        assertThat(rows(dir.resolve("resumed"))).isEqualTo(rows(dir.resolve("straight")));
+    }
+
     @Test
     void trDpoSyncKeepsTheReferenceCloseToThePolicy(@TempDir Path dir) {
         Map<String, Object> frozen = bandit(30, FIXED, 0.0);
