@@ -40,6 +40,7 @@ final class ListCommand implements Callable<Integer> {
                 section(out, point.title() + common, registry.all().get(kind));
             }
         }
+        trainFields(out);
         out.println((markdown ? "Extensions loaded: `" : "Extensions loaded: ")
                 + String.join(", ", registry.extensions()) + (markdown ? "`" : ""));
         out.flush();
@@ -63,6 +64,25 @@ final class ListCommand implements Callable<Integer> {
                             k.defaultValue(), k.range().isEmpty() ? "" : "; " + k.range());
                 }
             });
+        }
+        out.println();
+    }
+
+    /** The top-level fields of a train config, WPO's use_weighting among them. */
+    private void trainFields(PrintWriter out) {
+        List<Knob<?>> fields = betalab.training.PreferenceTraining.SCHEMA.knobs();
+        String title = "Train config fields (top level of betalab train's config; sections as above)";
+        if (markdown) {
+            out.println("**" + title + "**");
+            out.println();
+            out.println("| field | meaning | default; range |");
+            out.println("|---|---|---|");
+            fields.forEach(k -> out.printf(Locale.ROOT, "| `%s` | %s | %s%s |%n", k.name(),
+                    k.description().replace("|", "\\|"), k.defaultValue(), k.range().isEmpty() ? "" : "; " + k.range()));
+        } else {
+            out.println(title + ":");
+            fields.forEach(k -> out.printf(Locale.ROOT, "  %-18s %s (default %s%s)%n", k.name(), k.description(),
+                    k.defaultValue(), k.range().isEmpty() ? "" : "; " + k.range()));
         }
         out.println();
     }

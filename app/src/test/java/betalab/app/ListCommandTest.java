@@ -16,6 +16,8 @@ class ListCommandTest {
         assertThat(out).contains("Losses:", "β schemes (each also takes detach, beta_penalty, beta_target):",
                 "Policies:", "Optimizers:", "Tasks:");
         String tasks = out.substring(out.indexOf("Tasks:"), out.indexOf("Extensions loaded:"));
+        assertThat(out).containsPattern("\\n  use_weighting +WPO: [^\\n]*Zhou et al. 2024")
+                .contains("Train config fields");
         assertThat(tasks).containsPattern("\\n  bandit +synthetic contextual bandit")
                 .contains("label_noise");
         assertThat(out.indexOf("Losses:")).isLessThan(out.indexOf("β schemes")).isLessThan(out.indexOf("Tasks:"));
