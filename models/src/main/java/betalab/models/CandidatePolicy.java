@@ -105,8 +105,8 @@ abstract class CandidatePolicy extends Module implements Policy {
     /** log πθ(y_k | x) of every candidate of these prompts: [n, K]. */
     private Tensor logProbs(Tensor representation, int[] ids) {
         int n = ids.length;
-        // [n, K, d] · [n, d, 1]: each prompt's candidates times its representation, one batched product.
-        Tensor scores = candidates.indexSelect(ids).bmm(representation.reshape(n, responseDim, 1))
+        // [n, K, d] · [n, d, 1]: each prompt's candidates (read in the table) times its representation.
+        Tensor scores = candidates.indexSelectBmm(ids, representation.reshape(n, responseDim, 1))
                 .reshape(n, candidateCount);
         return scores.sub(scores.logSumExp(1).reshape(n, 1));
     }

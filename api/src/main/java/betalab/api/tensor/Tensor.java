@@ -372,6 +372,45 @@ public final class Tensor {
         return result(y, new int[] {batch, m, n}, back, this, other);
     }
 
+    /**
+     * {@code indexSelect(index).bmm(other)} without making the selected copy: this is a table of
+     * [rows, m, k] matrices, other is [b, k, n] with b = index.length, and entry i of the [b, m, n]
+     * result is this[index[i]] · other[i] (each prompt's candidates times its representation, say).
+     * Gradients add back to the table's rows read, as for indexSelect.
+     */
+    public Tensor indexSelectBmm(int[] index, Tensor other) {
+        TensorBackend be = sameBackend(other);
+        if (rank() != 3 || other.rank() != 3 || other.shape[0] != index.length) {
+            throw new IllegalArgumentException("indexSelectBmm needs a rank-3 table and a rank-3 operand with one "
+                    + "entry per index, got " + Arrays.toString(shape) + ", " + index.length + " indices and "
+                    + Arrays.toString(other.shape));
+        }
+        int rows = shape[0];
+        int m = shape[1];
+        int k = shape[2];
+        int n = other.shape[2];
+        if (other.shape[1] != k) {
+            throw new IllegalArgumentException("indexSelectBmm inner sizes differ: " + Arrays.toString(shape) + " and "
+                    + Arrays.toString(other.shape));
+        }
+        for (int i : index) {
+            if (i < 0 || i >= rows) {
+                throw new IndexOutOfBoundsException("indexSelectBmm index " + i + " outside the " + rows + " rows of "
+                        + Arrays.toString(shape));
+            }
+        }
+        int[] entries = index.clone();
+        int batch = entries.length;
+        Storage a = data;
+        Storage b = other.data;
+        Storage y = be.batchedMatmul(a, entries, false, b, false, batch, m, k, n);
+        Backward back = g -> new Storage[] {
+                requiresGrad ? be.scatterAddRows(be.batchedMatmul(g, false, b, true, batch, m, n, k), m * k, entries,
+                        rows) : null,
+                other.requiresGrad ? be.batchedMatmul(a, entries, true, g, false, batch, k, m, n) : null};
+        return result(y, new int[] {batch, m, n}, back, this, other);
+    }
+
     // ---------------------------------------------------------------- reductions and shape
 
     public Tensor sum() {

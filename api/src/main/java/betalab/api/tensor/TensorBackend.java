@@ -66,6 +66,17 @@ public interface TensorBackend {
     }
 
     /**
+     * {@link #batchedMatmul} with A's entries picked from a table: entry i multiplies a's entry
+     * aEntries[i] (a holds any number of m×k entries, k×m when transposed) by b's entry i, as
+     * {@code batchedMatmul(gatherRows(a, m·k, aEntries), …)} computes it. This default does exactly
+     * that; a backend overrides it to read the entries in place.
+     */
+    default Storage batchedMatmul(Storage a, int[] aEntries, boolean transposeA, Storage b, boolean transposeB,
+                                  int batch, int m, int k, int n) {
+        return batchedMatmul(gatherRows(a, m * k, aEntries), transposeA, b, transposeB, batch, m, k, n);
+    }
+
+    /**
      * Rows of x along its first axis, each {@code rowSize} elements long: out's row i is x's row
      * index[i] (an embedding lookup). This default goes through {@link #gather}.
      */

@@ -437,6 +437,65 @@ public abstract class BackendConformanceTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("rank-3");
     }
 
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void batchedMatmulOfTableEntriesEqualsTheGatheredProduct(DType dtype) {
+        int[] entries = {2, 0, 2, 3};
+        for (int[] s : BATCHED_MATMULS) {
+            int m = s[1];
+            int k = s[2];
+            int n = s[3];
+            Tensor table = sample(dtype, 40, 4 * m * k);
+            Tensor b = sample(dtype, 41, entries.length * k * n);
+            for (boolean ta : new boolean[] {false, true}) {
+                for (boolean tb : new boolean[] {false, true}) {
+                    Storage gathered = be.batchedMatmul(be.gatherRows(table.storage(), m * k, entries), ta,
+                            b.storage(), tb, entries.length, m, k, n);
+                    Storage direct = be.batchedMatmul(table.storage(), entries, ta, b.storage(), tb, entries.length,
+                            m, k, n);
+                    assertThat(read(Tensor.wrap(direct, direct.size())))
+                            .as("%dx%dx%d %s transposeA %s transposeB %s", m, k, n, dtype, ta, tb)
+                            .containsExactly(read(Tensor.wrap(gathered, gathered.size())));
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void indexSelectBmmEqualsIndexSelectThenBmm(DType dtype) {
+        // Entry 2 of the table is read twice, entry 1 never: its gradient is 0.
+        int[] index = {2, 0, 2, 3};
+        for (int[] s : BATCHED_MATMULS) {
+            int m = s[1];
+            int k = s[2];
+            int n = s[3];
+            String what = m + "x" + k + "x" + n + " " + dtype;
+            Tensor table = sample(dtype, 42, 4, m, k);
+            Tensor b = sample(dtype, 43, index.length, k, n);
+            Tensor y = table.indexSelectBmm(index, b);
+            assertThat(y.shape()).containsExactly(index.length, m, n);
+            assertThat(read(y)).as(what).containsExactly(read(table.indexSelect(index).bmm(b)));
+            double[][] fused = GradientCheck.autodiff(in -> weightedSum(in[0].indexSelectBmm(index, in[1])), table, b);
+            double[][] composed = GradientCheck.autodiff(in -> weightedSum(in[0].indexSelect(index).bmm(in[1])), table,
+                    b);
+            assertNear(fused[0], composed[0], tolerance(dtype), "d table of " + what);
+            assertNear(fused[1], composed[1], tolerance(dtype), "d operand of " + what);
+            assertThat(Arrays.copyOfRange(fused[0], m * k, 2 * m * k)).as("unread entry of " + what).containsOnly(0.0);
+            if (m * k * n <= 512) {
+                GradientCheck.check(gradientTolerance(dtype), in -> weightedSum(in[0].indexSelectBmm(index, in[1])),
+                        table, b);
+            }
+        }
+        Tensor table = sample(dtype, 44, 3, 2, 4);
+        assertThatThrownBy(() -> table.indexSelectBmm(new int[] {3}, sample(dtype, 45, 1, 4, 1)))
+                .isInstanceOf(IndexOutOfBoundsException.class).hasMessageContaining("[3, 2, 4]");
+        assertThatThrownBy(() -> table.indexSelectBmm(new int[] {0, 1}, sample(dtype, 45, 1, 4, 1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("one entry per index");
+        assertThatThrownBy(() -> table.indexSelectBmm(new int[] {0}, sample(dtype, 45, 1, 3, 1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("inner sizes");
+    }
+
     @Test
     void bmmMixingPrecisionsComputesInFloat64() {
         for (int[] s : new int[][] {{4, 8, 16, 1}, {2, 16, 32, 16}}) {

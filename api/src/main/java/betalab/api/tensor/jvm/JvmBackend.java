@@ -913,10 +913,18 @@ public final class JvmBackend implements TensorBackend {
     @Override
     public Storage batchedMatmul(Storage a, boolean transposeA, Storage b, boolean transposeB, int batch, int m,
                                  int k, int n) {
+        return batchedMatmul(a, null, transposeA, b, transposeB, batch, m, k, n);
+    }
+
+    /** As the plain batched product, reading A's entries where they are: no gathered copy of A is made. */
+    @Override
+    public Storage batchedMatmul(Storage a, int[] aEntries, boolean transposeA, Storage b, boolean transposeB,
+                                 int batch, int m, int k, int n) {
         JvmStorage sa = js(a);
         JvmStorage sb = js(b);
         DType dtype = DType.widest(a.dtype(), b.dtype());
-        if (sa.size() != batch * m * k || sb.size() != batch * k * n) {
+        if ((aEntries == null ? sa.size() != batch * m * k : aEntries.length != batch || (m * k != 0 && sa.size() % (m * k) != 0))
+                || sb.size() != batch * k * n) {
             throw new IllegalArgumentException("batchedMatmul of " + batch + " × " + m + "×" + k + "·" + k + "×" + n
                     + " got " + sa.size() + " and " + sb.size() + " elements");
         }
@@ -925,7 +933,8 @@ public final class JvmBackend implements TensorBackend {
         double[] outD = dtype == DType.FLOAT64 ? new double[batch * size] : null;
         if ((long) m * k * n >= blockedMatmulWork) {
             for (int i = 0; i < batch; i++) {
-                JvmStorage y = js(matmul.multiply(slice(sa, i * m * k, m * k), transposeA,
+                int ai = aEntries == null ? i : aEntries[i];
+                JvmStorage y = js(matmul.multiply(slice(sa, ai * m * k, m * k), transposeA,
                         slice(sb, i * k * n, k * n), transposeB, m, k, n));
                 if (outF != null) {
                     System.arraycopy(y.f, 0, outF, i * size, size);
@@ -940,10 +949,11 @@ public final class JvmBackend implements TensorBackend {
             double[] y = singles ? null : sb.doubles();
             for (int i = 0; i < batch; i++) {
                 Arrays.fill(acc, 0.0);
+                int ao = (aEntries == null ? i : aEntries[i]) * m * k;
                 if (singles) {
-                    smallProduct(sa.f, i * m * k, transposeA, sb.f, i * k * n, transposeB, m, k, n, acc);
+                    smallProduct(sa.f, ao, transposeA, sb.f, i * k * n, transposeB, m, k, n, acc);
                 } else {
-                    smallProduct(x, i * m * k, transposeA, y, i * k * n, transposeB, m, k, n, acc);
+                    smallProduct(x, ao, transposeA, y, i * k * n, transposeB, m, k, n, acc);
                 }
                 int o = i * size;
                 if (outF != null) {
