@@ -899,10 +899,11 @@ public abstract class BackendConformanceTest {
         for (double[] decay : decays) {
             double l2 = decay[0];
             double shrink = decay[1];
-            Tensor p = sample(dtype, 34, 7).asParameter();
+            // Parameters of the update's size, so that a rounding differing anywhere shows in p.
+            Tensor p = sample(dtype, 34, 7).mul(1e-3).asParameter();
             Tensor m = Tensor.zeros(dtype, 7);
             Tensor v = Tensor.zeros(dtype, 7);
-            Tensor pRef = sample(dtype, 34, 7).asParameter();
+            Tensor pRef = sample(dtype, 34, 7).mul(1e-3).asParameter();
             Tensor mRef = Tensor.zeros(dtype, 7);
             Tensor vRef = Tensor.zeros(dtype, 7);
             for (int t = 1; t <= 3; t++) {
