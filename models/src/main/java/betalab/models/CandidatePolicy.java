@@ -17,13 +17,13 @@ abstract class CandidatePolicy extends Module implements Policy {
     static final String PROMPT_FEATURES = "prompt_features";
     static final String CANDIDATES = "candidate_embeddings";
 
-    private final double[] features;
-    private final double[] candidates;
+    /** The task's tables as constants in the policy's dtype; a batch takes its rows. */
+    private final Tensor features;
+    private final Tensor candidates;
     private final int prompts;
     private final int promptDim;
     private final int candidateCount;
     private final int responseDim;
-    private final DType dtype;
 
     CandidatePolicy(Context context, String owner) {
         Tensor x = context.table(PROMPT_FEATURES, owner);
@@ -32,13 +32,13 @@ abstract class CandidatePolicy extends Module implements Policy {
             throw new IllegalArgumentException(owner + " needs prompt_features [N, dx] and candidate_embeddings "
                     + "[N, K, dy] for the same N prompts");
         }
-        features = x.toDoubleArray();
-        candidates = y.toDoubleArray();
+        DType dtype = context.dtype();
+        features = Tensor.of(dtype, x.toDoubleArray(), x.shape());
+        candidates = Tensor.of(dtype, y.toDoubleArray(), y.shape());
         prompts = x.dim(0);
         promptDim = x.dim(1);
         candidateCount = y.dim(1);
         responseDim = y.dim(2);
-        dtype = context.dtype();
     }
 
     int promptDim() {
@@ -56,7 +56,7 @@ abstract class CandidatePolicy extends Module implements Policy {
     @Override
     public Scores score(Sequences batch) {
         int[] ids = promptIds(batch.prompts());
-        Tensor representation = encode(rows(features, ids, promptDim, ids.length, promptDim));
+        Tensor representation = encode(features.indexSelect(ids));
         Tensor logps = logProbs(representation, ids);
         int m = batch.completions().length;
         int[] picked = new int[m];
@@ -69,19 +69,13 @@ abstract class CandidatePolicy extends Module implements Policy {
             picked[j] = batch.promptOf()[j] * candidateCount + completion[0];
         }
         Tensor sums = logps.gather(picked);
-        // Completion j's one position has the distribution over its prompt's K candidates.
-        int[] distribution = new int[m * candidateCount];
-        for (int j = 0; j < m; j++) {
-            for (int c = 0; c < candidateCount; c++) {
-                distribution[j * candidateCount + c] = batch.promptOf()[j] * candidateCount + c;
-            }
-        }
         Tensor ones = Tensor.full(sums.dtype(), 1.0, m);
         // The bandit's analogue of a prompt's log-probability: Σ π log π over its one "token".
         Tensor negEntropy = logps.exp().mul(logps).sum(1);
         return new Scores(sums.reshape(m, 1), sums, ones, representation, negEntropy,
                 Tensor.full(sums.dtype(), 1.0, ids.length),
-                logps.gather(distribution).reshape(m, 1, candidateCount));
+                // Completion j's one position has the distribution over its prompt's K candidates.
+                logps.indexSelect(batch.promptOf()).reshape(m, 1, candidateCount));
     }
 
     @Override
@@ -89,7 +83,7 @@ abstract class CandidatePolicy extends Module implements Policy {
         int[] ids = promptIds(prompts);
         double[] logps;
         try (var noGrad = Tensor.noGrad()) {
-            logps = logProbs(encode(rows(features, ids, promptDim, ids.length, promptDim)), ids).toDoubleArray();
+            logps = logProbs(encode(features.indexSelect(ids)), ids).toDoubleArray();
         }
         double[] u = rng.uniform(ids.length, 0, 1);
         int[][] out = new int[ids.length][];
@@ -111,8 +105,9 @@ abstract class CandidatePolicy extends Module implements Policy {
     /** log πθ(y_k | x) of every candidate of these prompts: [n, K]. */
     private Tensor logProbs(Tensor representation, int[] ids) {
         int n = ids.length;
-        Tensor cands = rows(candidates, ids, candidateCount * responseDim, n, candidateCount, responseDim);
-        Tensor scores = cands.mul(representation.reshape(n, 1, responseDim)).sum(2);
+        // [n, K, d] · [n, d, 1]: each prompt's candidates (read in the table) times its representation.
+        Tensor scores = candidates.indexSelectBmm(ids, representation.reshape(n, responseDim, 1))
+                .reshape(n, candidateCount);
         return scores.sub(scores.logSumExp(1).reshape(n, 1));
     }
 
@@ -125,13 +120,5 @@ abstract class CandidatePolicy extends Module implements Policy {
             ids[i] = tokens[i][0];
         }
         return ids;
-    }
-
-    private Tensor rows(double[] table, int[] ids, int width, int... shape) {
-        double[] out = new double[ids.length * width];
-        for (int i = 0; i < ids.length; i++) {
-            System.arraycopy(table, ids[i] * width, out, i * width, width);
-        }
-        return Tensor.of(dtype, out, shape);
     }
 }

@@ -5,6 +5,7 @@ import betalab.api.optim.Optimizer;
 import betalab.api.registry.Knob;
 import betalab.api.registry.Provider;
 import betalab.api.registry.Settings;
+import betalab.api.tensor.AdamStep;
 import betalab.api.tensor.Tensor;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,8 +31,6 @@ public final class Adam extends ParameterOptimizer {
     private static final class State {
         final Tensor m;
         final Tensor v;
-        /** Room for g + wd·p (coupled decay only), reused every step. */
-        Tensor decayed;
         int step;
 
         State(Tensor m, Tensor v) {
@@ -51,6 +50,7 @@ public final class Adam extends ParameterOptimizer {
         states = new State[parameterCount()];
     }
 
+    /** One fused backend kernel per parameter. */
     @Override
     void update(int i, Tensor p, Tensor grad) {
         if (states[i] == null) {
@@ -58,22 +58,12 @@ public final class Adam extends ParameterOptimizer {
         }
         State s = states[i];
         s.step++;
-        Tensor g = grad;
-        if (weightDecay != 0) {
-            if (decoupled) {
-                p.scaleInPlace(1 - lr * weightDecay);
-            } else {
-                if (s.decayed == null) {
-                    s.decayed = p.zerosLike();
-                }
-                g = s.decayed.copyInPlace(grad).addInPlace(p, weightDecay);
-            }
-        }
-        s.m.scaleInPlace(beta1).addInPlace(g, 1 - beta1);
-        s.v.scaleInPlace(beta2).addcmulInPlace(g, g, 1 - beta2);
         double biasCorrection1 = 1 - Math.pow(beta1, s.step);
         double biasCorrection2 = 1 - Math.pow(beta2, s.step);
-        p.addcdivSqrtInPlace(s.m, s.v, 1 / Math.sqrt(biasCorrection2), eps, -lr / biasCorrection1);
+        double shrink = decoupled && weightDecay != 0 ? 1 - lr * weightDecay : 1;
+        double l2 = decoupled ? 0 : weightDecay;
+        p.adamStepInPlace(grad, s.m, s.v, new AdamStep(beta1, beta2, eps, l2, shrink, -lr / biasCorrection1,
+                1 / Math.sqrt(biasCorrection2)));
     }
 
     /** Per stepped parameter i: "i.exp_avg", "i.exp_avg_sq" and "i.step", as torch names them. */

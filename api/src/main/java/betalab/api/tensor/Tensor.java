@@ -336,6 +336,81 @@ public final class Tensor {
         return result(y, new int[] {m, n}, back, this, other);
     }
 
+    /** Batched matrix product of two rank-3 tensors: [b, m, k] · [b, k, n] gives [b, m, n], as {@code torch.bmm}. */
+    public Tensor bmm(Tensor other) {
+        return bmm(other, false);
+    }
+
+    /** [b, m, k] · [b, n, k]ᵀ gives [b, m, n]: each batch entry times the transpose of other's. */
+    public Tensor bmmTransposed(Tensor other) {
+        return bmm(other, true);
+    }
+
+    private Tensor bmm(Tensor other, boolean transposeOther) {
+        TensorBackend be = sameBackend(other);
+        if (rank() != 3 || other.rank() != 3 || shape[0] != other.shape[0]) {
+            throw new IllegalArgumentException("bmm needs rank-3 tensors with the same batch size, got "
+                    + Arrays.toString(shape) + " and " + Arrays.toString(other.shape));
+        }
+        int batch = shape[0];
+        int m = shape[1];
+        int k = shape[2];
+        int n = transposeOther ? other.shape[1] : other.shape[2];
+        int otherK = transposeOther ? other.shape[2] : other.shape[1];
+        if (k != otherK) {
+            throw new IllegalArgumentException("bmm inner sizes differ: " + Arrays.toString(shape) + " and "
+                    + Arrays.toString(other.shape) + (transposeOther ? " (transposed)" : ""));
+        }
+        Storage a = data;
+        Storage b = other.data;
+        Storage y = be.batchedMatmul(a, false, b, transposeOther, batch, m, k, n);
+        // Per batch entry as for matmul: dA = G · op(B)ᵀ ; dB = Aᵀ · G, or Gᵀ · A when B was transposed.
+        Backward back = g -> new Storage[] {
+                requiresGrad ? be.batchedMatmul(g, false, b, !transposeOther, batch, m, n, k) : null,
+                other.requiresGrad ? (transposeOther ? be.batchedMatmul(g, true, a, false, batch, n, m, k)
+                        : be.batchedMatmul(a, true, g, false, batch, k, m, n)) : null};
+        return result(y, new int[] {batch, m, n}, back, this, other);
+    }
+
+    /**
+     * {@code indexSelect(index).bmm(other)} without making the selected copy: this is a table of
+     * [rows, m, k] matrices, other is [b, k, n] with b = index.length, and entry i of the [b, m, n]
+     * result is this[index[i]] · other[i] (each prompt's candidates times its representation, say).
+     * Gradients add back to the table's rows read, as for indexSelect.
+     */
+    public Tensor indexSelectBmm(int[] index, Tensor other) {
+        TensorBackend be = sameBackend(other);
+        if (rank() != 3 || other.rank() != 3 || other.shape[0] != index.length) {
+            throw new IllegalArgumentException("indexSelectBmm needs a rank-3 table and a rank-3 operand with one "
+                    + "entry per index, got " + Arrays.toString(shape) + ", " + index.length + " indices and "
+                    + Arrays.toString(other.shape));
+        }
+        int rows = shape[0];
+        int m = shape[1];
+        int k = shape[2];
+        int n = other.shape[2];
+        if (other.shape[1] != k) {
+            throw new IllegalArgumentException("indexSelectBmm inner sizes differ: " + Arrays.toString(shape) + " and "
+                    + Arrays.toString(other.shape));
+        }
+        for (int i : index) {
+            if (i < 0 || i >= rows) {
+                throw new IndexOutOfBoundsException("indexSelectBmm index " + i + " outside the " + rows + " rows of "
+                        + Arrays.toString(shape));
+            }
+        }
+        int[] entries = index.clone();
+        int batch = entries.length;
+        Storage a = data;
+        Storage b = other.data;
+        Storage y = be.batchedMatmul(a, entries, false, b, false, batch, m, k, n);
+        Backward back = g -> new Storage[] {
+                requiresGrad ? be.scatterAddRows(be.batchedMatmul(g, false, b, true, batch, m, n, k), m * k, entries,
+                        rows) : null,
+                other.requiresGrad ? be.batchedMatmul(a, entries, true, g, false, batch, k, m, n) : null};
+        return result(y, new int[] {batch, m, n}, back, this, other);
+    }
+
     // ---------------------------------------------------------------- reductions and shape
 
     public Tensor sum() {
@@ -415,6 +490,30 @@ public final class Tensor {
                 g -> new Storage[] {backend().scatterAdd(g, positions, n)}, this);
     }
 
+    /**
+     * Slices along the first axis, as {@code torch.index_select(x, 0, index)}: row i of the result is
+     * row index[i] of this tensor (an embedding lookup, a batch of a table's rows); gradients add back
+     * to the rows read.
+     */
+    public Tensor indexSelect(int... index) {
+        if (rank() == 0) {
+            throw new IllegalArgumentException("indexSelect needs a tensor of rank 1 or more, got a scalar");
+        }
+        int rows = shape[0];
+        for (int i : index) {
+            if (i < 0 || i >= rows) {
+                throw new IndexOutOfBoundsException("indexSelect index " + i + " outside the " + rows + " rows of "
+                        + Arrays.toString(shape));
+            }
+        }
+        int rowSize = rows == 0 ? 0 : size() / rows;
+        int[] positions = index.clone();
+        int[] out = shape.clone();
+        out[0] = positions.length;
+        return result(backend().gatherRows(data, rowSize, positions), out,
+                g -> new Storage[] {backend().scatterAddRows(g, rowSize, positions, rows)}, this);
+    }
+
     /** Positions that sort this tensor's flat elements ascending (ties keep their order). */
     public int[] argsort() {
         double[] v = toDoubleArray();
@@ -465,6 +564,15 @@ public final class Tensor {
         checkInPlace(a);
         checkInPlace(b);
         backend().addcdivSqrtInPlace(data, a.data, b.data, scale, eps, value);
+        return this;
+    }
+
+    /** One Adam or AdamW update of this parameter from its gradient, in place on it and its moments m and v. */
+    public Tensor adamStepInPlace(Tensor grad, Tensor m, Tensor v, AdamStep step) {
+        checkInPlace(grad);
+        checkInPlace(m);
+        checkInPlace(v);
+        backend().adamStepInPlace(data, grad.data, m.data, v.data, step);
         return this;
     }
 

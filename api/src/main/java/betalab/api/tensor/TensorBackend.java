@@ -45,6 +45,65 @@ public interface TensorBackend {
     /** op(a) · op(b) for row-major matrices, op being an optional transpose; a is m×k after op, b is k×n. */
     Storage matmul(Storage a, boolean transposeA, Storage b, boolean transposeB, int m, int k, int n);
 
+    /**
+     * A batch of products, op(a_b) · op(b_b) for b = 0 … batch − 1, each as {@link #matmul}: a holds
+     * the batch's row-major m×k matrices one after another (k×m when transposed), b its k×n ones (n×k
+     * when transposed), the result its m×n ones. This default runs {@link #matmul} once per batch
+     * entry on copies; a backend overrides it to skip the copies.
+     */
+    default Storage batchedMatmul(Storage a, boolean transposeA, Storage b, boolean transposeB, int batch, int m,
+                                  int k, int n) {
+        DType dtype = DType.widest(a.dtype(), b.dtype());
+        double[] as = toDoubleArray(a);
+        double[] bs = toDoubleArray(b);
+        double[] out = new double[batch * m * n];
+        for (int i = 0; i < batch; i++) {
+            Storage ai = of(java.util.Arrays.copyOfRange(as, i * m * k, (i + 1) * m * k), a.dtype());
+            Storage bi = of(java.util.Arrays.copyOfRange(bs, i * k * n, (i + 1) * k * n), b.dtype());
+            System.arraycopy(toDoubleArray(matmul(ai, transposeA, bi, transposeB, m, k, n)), 0, out, i * m * n, m * n);
+        }
+        return of(out, dtype);
+    }
+
+    /**
+     * {@link #batchedMatmul} with A's entries picked from a table: entry i multiplies a's entry
+     * aEntries[i] (a holds any number of m×k entries, k×m when transposed) by b's entry i, as
+     * {@code batchedMatmul(gatherRows(a, m·k, aEntries), …)} computes it. This default does exactly
+     * that; a backend overrides it to read the entries in place.
+     */
+    default Storage batchedMatmul(Storage a, int[] aEntries, boolean transposeA, Storage b, boolean transposeB,
+                                  int batch, int m, int k, int n) {
+        return batchedMatmul(gatherRows(a, m * k, aEntries), transposeA, b, transposeB, batch, m, k, n);
+    }
+
+    /**
+     * Rows of x along its first axis, each {@code rowSize} elements long: out's row i is x's row
+     * index[i] (an embedding lookup). This default goes through {@link #gather}.
+     */
+    default Storage gatherRows(Storage x, int rowSize, int[] index) {
+        int[] flat = new int[index.length * rowSize];
+        for (int i = 0; i < index.length; i++) {
+            for (int j = 0; j < rowSize; j++) {
+                flat[i * rowSize + j] = index[i] * rowSize + j;
+            }
+        }
+        return gather(x, flat);
+    }
+
+    /**
+     * The adjoint of {@link #gatherRows}: {@code rows} rows of zeros, and g's row i added to row
+     * index[i]. This default goes through {@link #scatterAdd}.
+     */
+    default Storage scatterAddRows(Storage g, int rowSize, int[] index, int rows) {
+        int[] flat = new int[index.length * rowSize];
+        for (int i = 0; i < index.length; i++) {
+            for (int j = 0; j < rowSize; j++) {
+                flat[i * rowSize + j] = index[i] * rowSize + j;
+            }
+        }
+        return scatterAdd(g, flat, rows * rowSize);
+    }
+
     /** out[i] = x[index[i]] over the flat elements of x. */
     default Storage gather(Storage x, int[] index) {
         double[] in = toDoubleArray(x);
@@ -84,4 +143,27 @@ public interface TensorBackend {
 
     /** dst ← src. */
     void copyInPlace(Storage dst, Storage src);
+
+    /**
+     * One Adam or AdamW update of a parameter p from its gradient g, in place on p and its moments m
+     * and v (g is left alone), as {@code torch.optim.Adam}'s single-tensor step: see {@link AdamStep}.
+     * This default composes the in-place kernels above; a backend may fuse them into one pass but
+     * must give the same values.
+     */
+    default void adamStepInPlace(Storage p, Storage g, Storage m, Storage v, AdamStep step) {
+        if (step.shrink() != 1) {
+            scaleInPlace(p, step.shrink());
+        }
+        Storage grad = g;
+        if (step.l2() != 0) {
+            grad = full(p.size(), 0, p.dtype());
+            copyInPlace(grad, g);
+            addInPlace(grad, p, step.l2());
+        }
+        scaleInPlace(m, step.beta1());
+        addInPlace(m, grad, 1 - step.beta1());
+        scaleInPlace(v, step.beta2());
+        addcmulInPlace(v, grad, grad, 1 - step.beta2());
+        addcdivSqrtInPlace(p, m, v, step.denominatorScale(), step.eps(), step.stepSize());
+    }
 }

@@ -332,6 +332,190 @@ public abstract class BackendConformanceTest {
         }
     }
 
+    // ---------------------------------------------------------------- batched matrix products
+
+    /**
+     * batch × m×k×n: small entries below the JVM backend's blocked threshold of 8192 multiply-adds
+     * (the bandit's matrix-vector form [8, 16]·[16, 1] among them) and entries at and past it, which it
+     * runs one by one through its matrix product.
+     */
+    private static final int[][] BATCHED_MATMULS = {
+        {3, 2, 4, 1},
+        {2, 3, 1, 2},
+        {1, 2, 3, 4},
+        {4, 8, 16, 1},
+        {2, 16, 32, 16},
+        {3, 9, 33, 31},
+    };
+
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void batchedMatmulMatchesNaiveLoopsForEveryTransposeCombination(DType dtype) {
+        for (int[] s : BATCHED_MATMULS) {
+            int batch = s[0];
+            int m = s[1];
+            int k = s[2];
+            int n = s[3];
+            for (boolean ta : new boolean[] {false, true}) {
+                for (boolean tb : new boolean[] {false, true}) {
+                    Tensor a = sample(dtype, 25, batch * m * k);
+                    Tensor b = sample(dtype, 26, batch * k * n);
+                    Tensor y = Tensor.wrap(be.batchedMatmul(a.storage(), ta, b.storage(), tb, batch, m, k, n),
+                            batch * m * n);
+                    assertThat(y.dtype()).isEqualTo(dtype);
+                    double[] ys = read(y);
+                    double[] as = read(a);
+                    double[] bs = read(b);
+                    for (int e = 0; e < batch; e++) {
+                        assertMatmulClose(Arrays.copyOfRange(ys, e * m * n, (e + 1) * m * n),
+                                Arrays.copyOfRange(as, e * m * k, (e + 1) * m * k), ta,
+                                Arrays.copyOfRange(bs, e * k * n, (e + 1) * k * n), tb, m, k, n, matmulTolerance(dtype),
+                                String.format("entry %d of %dx%dx%dx%d %s transposeA %s transposeB %s", e, batch, m,
+                                        k, n, dtype, ta, tb));
+                    }
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void bmmMatchesMatmulPerEntryAndFiniteDifferences(DType dtype) {
+        for (int[] s : BATCHED_MATMULS) {
+            int batch = s[0];
+            int m = s[1];
+            int k = s[2];
+            int n = s[3];
+            String what = batch + "x" + m + "x" + k + "x" + n + " " + dtype;
+            Tensor a = sample(dtype, 27, batch, m, k);
+            Tensor b = sample(dtype, 28, batch, k, n);
+            Tensor bt = sample(dtype, 29, batch, n, k);
+            Tensor y = a.bmm(b);
+            Tensor yt = a.bmmTransposed(bt);
+            assertThat(y.shape()).containsExactly(batch, m, n);
+            assertThat(yt.shape()).containsExactly(batch, m, n);
+            double[] ys = read(y);
+            double[] yts = read(yt);
+            for (int e = 0; e < batch; e++) {
+                double[] ae = read(a.indexSelect(e));
+                assertMatmulClose(Arrays.copyOfRange(ys, e * m * n, (e + 1) * m * n), ae, false,
+                        read(b.indexSelect(e)), false, m, k, n, matmulTolerance(dtype), "bmm entry " + e + " of " + what);
+                assertMatmulClose(Arrays.copyOfRange(yts, e * m * n, (e + 1) * m * n), ae, false,
+                        read(bt.indexSelect(e)), true, m, k, n, matmulTolerance(dtype),
+                        "bmmTransposed entry " + e + " of " + what);
+            }
+            if (m * k * n <= 512) {
+                GradientCheck.check(gradientTolerance(dtype), in -> weightedSum(in[0].bmm(in[1])), a, b);
+                GradientCheck.check(gradientTolerance(dtype), in -> weightedSum(in[0].bmmTransposed(in[1])), a, bt);
+            } else {
+                // Y_e = A_e·B_e weighted by W_e: dA_e = W_e·B_eᵀ, dB_e = A_eᵀ·W_e; dBt_e = W_eᵀ·A_e.
+                double[] w = weights(batch * m * n);
+                double[][] grads = GradientCheck.autodiff(in -> weightedSum(in[0].bmm(in[1])), a, b);
+                double[][] gradsT = GradientCheck.autodiff(in -> weightedSum(in[0].bmmTransposed(in[1])), a, bt);
+                double[] as = read(a);
+                double[] bs = read(b);
+                double[] bts = read(bt);
+                for (int e = 0; e < batch; e++) {
+                    double[] we = Arrays.copyOfRange(w, e * m * n, (e + 1) * m * n);
+                    double[] ae = Arrays.copyOfRange(as, e * m * k, (e + 1) * m * k);
+                    String at = " entry " + e + " of " + what;
+                    assertMatmulClose(Arrays.copyOfRange(grads[0], e * m * k, (e + 1) * m * k), we, false,
+                            Arrays.copyOfRange(bs, e * k * n, (e + 1) * k * n), true, m, n, k, matmulTolerance(dtype),
+                            "dA of bmm" + at);
+                    assertMatmulClose(Arrays.copyOfRange(grads[1], e * k * n, (e + 1) * k * n), ae, true, we, false,
+                            k, m, n, matmulTolerance(dtype), "dB of bmm" + at);
+                    assertMatmulClose(Arrays.copyOfRange(gradsT[1], e * n * k, (e + 1) * n * k), we, true, ae, false,
+                            n, m, k, matmulTolerance(dtype), "dBt of bmmTransposed" + at);
+                }
+            }
+        }
+        assertThatThrownBy(() -> sample(dtype, 1, 2, 3, 4).bmm(sample(dtype, 1, 3, 4, 2)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[2, 3, 4]");
+        assertThatThrownBy(() -> sample(dtype, 1, 2, 3, 4).bmm(sample(dtype, 1, 2, 3, 2)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("inner sizes");
+        assertThatThrownBy(() -> sample(dtype, 1, 3, 4).bmm(sample(dtype, 1, 4, 2)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("rank-3");
+    }
+
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void batchedMatmulOfTableEntriesEqualsTheGatheredProduct(DType dtype) {
+        int[] entries = {2, 0, 2, 3};
+        for (int[] s : BATCHED_MATMULS) {
+            int m = s[1];
+            int k = s[2];
+            int n = s[3];
+            Tensor table = sample(dtype, 40, 4 * m * k);
+            Tensor b = sample(dtype, 41, entries.length * k * n);
+            for (boolean ta : new boolean[] {false, true}) {
+                for (boolean tb : new boolean[] {false, true}) {
+                    Storage gathered = be.batchedMatmul(be.gatherRows(table.storage(), m * k, entries), ta,
+                            b.storage(), tb, entries.length, m, k, n);
+                    Storage direct = be.batchedMatmul(table.storage(), entries, ta, b.storage(), tb, entries.length,
+                            m, k, n);
+                    assertThat(read(Tensor.wrap(direct, direct.size())))
+                            .as("%dx%dx%d %s transposeA %s transposeB %s", m, k, n, dtype, ta, tb)
+                            .containsExactly(read(Tensor.wrap(gathered, gathered.size())));
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void indexSelectBmmEqualsIndexSelectThenBmm(DType dtype) {
+        // Entry 2 of the table is read twice, entry 1 never: its gradient is 0.
+        int[] index = {2, 0, 2, 3};
+        for (int[] s : BATCHED_MATMULS) {
+            int m = s[1];
+            int k = s[2];
+            int n = s[3];
+            String what = m + "x" + k + "x" + n + " " + dtype;
+            Tensor table = sample(dtype, 42, 4, m, k);
+            Tensor b = sample(dtype, 43, index.length, k, n);
+            Tensor y = table.indexSelectBmm(index, b);
+            assertThat(y.shape()).containsExactly(index.length, m, n);
+            assertThat(read(y)).as(what).containsExactly(read(table.indexSelect(index).bmm(b)));
+            double[][] fused = GradientCheck.autodiff(in -> weightedSum(in[0].indexSelectBmm(index, in[1])), table, b);
+            double[][] composed = GradientCheck.autodiff(in -> weightedSum(in[0].indexSelect(index).bmm(in[1])), table,
+                    b);
+            assertNear(fused[0], composed[0], tolerance(dtype), "d table of " + what);
+            assertNear(fused[1], composed[1], tolerance(dtype), "d operand of " + what);
+            assertThat(Arrays.copyOfRange(fused[0], m * k, 2 * m * k)).as("unread entry of " + what).containsOnly(0.0);
+            if (m * k * n <= 512) {
+                GradientCheck.check(gradientTolerance(dtype), in -> weightedSum(in[0].indexSelectBmm(index, in[1])),
+                        table, b);
+            }
+        }
+        Tensor table = sample(dtype, 44, 3, 2, 4);
+        assertThatThrownBy(() -> table.indexSelectBmm(new int[] {3}, sample(dtype, 45, 1, 4, 1)))
+                .isInstanceOf(IndexOutOfBoundsException.class).hasMessageContaining("[3, 2, 4]");
+        assertThatThrownBy(() -> table.indexSelectBmm(new int[] {0, 1}, sample(dtype, 45, 1, 4, 1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("one entry per index");
+        assertThatThrownBy(() -> table.indexSelectBmm(new int[] {0}, sample(dtype, 45, 1, 3, 1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("inner sizes");
+    }
+
+    @Test
+    void bmmMixingPrecisionsComputesInFloat64() {
+        for (int[] s : new int[][] {{4, 8, 16, 1}, {2, 16, 32, 16}}) {
+            int batch = s[0];
+            int m = s[1];
+            int k = s[2];
+            int n = s[3];
+            Tensor a = sample(DType.FLOAT32, 30, batch, m, k);
+            Tensor b = sample(DType.FLOAT64, 31, batch, k, n);
+            Tensor y = a.bmm(b);
+            assertThat(y.dtype()).isEqualTo(DType.FLOAT64);
+            double[] ys = read(y);
+            for (int e = 0; e < batch; e++) {
+                assertMatmulClose(Arrays.copyOfRange(ys, e * m * n, (e + 1) * m * n), read(a.indexSelect(e)), false,
+                        read(b.indexSelect(e)), false, m, k, n, matmulTolerance(DType.FLOAT64),
+                        "float32 · float64 entry " + e);
+            }
+        }
+    }
+
     // ---------------------------------------------------------------- reductions and shape
 
     @ParameterizedTest
@@ -560,6 +744,36 @@ public abstract class BackendConformanceTest {
 
     @ParameterizedTest
     @EnumSource(DType.class)
+    void indexSelectTakesRowsAndAddsGradientsBackToThem(DType dtype) {
+        Tensor x = sample(dtype, 32, 4, 2, 3);
+        double[] xs = read(x);
+        int[] index = {3, 0, 3, 1, 3};
+        Tensor picked = x.indexSelect(index);
+        assertThat(picked.shape()).containsExactly(5, 2, 3);
+        assertThat(picked.dtype()).isEqualTo(dtype);
+        double[] expected = new double[5 * 6];
+        for (int i = 0; i < index.length; i++) {
+            System.arraycopy(xs, index[i] * 6, expected, i * 6, 6);
+        }
+        assertThat(read(picked)).containsExactly(expected);
+        // Row 3 is read three times, so its gradient adds three weights; row 2 is never read and gets 0.
+        GradientCheck.check(gradientTolerance(dtype), in -> weightedSum(in[0].indexSelect(index)), x);
+        double[] grad = GradientCheck.autodiff(in -> weightedSum(in[0].indexSelect(index)), x)[0];
+        assertThat(Arrays.copyOfRange(grad, 12, 18)).containsOnly(0.0);
+
+        Tensor v = sample(dtype, 33, 5);
+        assertThat(read(v.indexSelect(4, 4, 0))).containsExactly(read(v)[4], read(v)[4], read(v)[0]);
+        assertThat(v.indexSelect().shape()).containsExactly(0);
+        GradientCheck.check(gradientTolerance(dtype), in -> weightedSum(in[0].indexSelect(2, 2, 1)), v);
+        assertThatThrownBy(() -> x.indexSelect(4)).isInstanceOf(IndexOutOfBoundsException.class)
+                .hasMessageContaining("[4, 2, 3]");
+        assertThatThrownBy(() -> x.indexSelect(-1)).isInstanceOf(IndexOutOfBoundsException.class);
+        assertThatThrownBy(() -> Tensor.full(dtype, 1, new int[0]).indexSelect(0))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @ParameterizedTest
+    @EnumSource(DType.class)
     void castingRoundsAndSendsGradientsBackInTheSourcePrecision(DType dtype) {
         DType other = dtype == DType.FLOAT32 ? DType.FLOAT64 : DType.FLOAT32;
         double[] values = {1.0 / 3, 0.1, -2.5e-3, 1 + 1e-12};
@@ -671,6 +885,50 @@ public abstract class BackendConformanceTest {
             expected[i] = ys[i] - 1e-3 * ms[i] / (Math.sqrt(vs[i]) * scale + 1e-8);
         }
         assertClose(read(y), expected, tolerance(dtype), "addcdivSqrtInPlace");
+    }
+
+    /**
+     * The fused Adam step gives bit for bit what the in-place kernels give one after another (as
+     * {@link TensorBackend#adamStepInPlace}'s default runs them), over three steps, with no decay,
+     * Adam's L2 decay and AdamW's decoupled decay.
+     */
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void adamStepEqualsTheInPlaceKernelsInSequence(DType dtype) {
+        double[][] decays = {{0, 1}, {0.05, 1}, {0, 1 - 1e-3 * 0.01}, {0.05, 0.99}};
+        for (double[] decay : decays) {
+            double l2 = decay[0];
+            double shrink = decay[1];
+            // Parameters of the update's size, so that a rounding differing anywhere shows in p.
+            Tensor p = sample(dtype, 34, 7).mul(1e-3).asParameter();
+            Tensor m = Tensor.zeros(dtype, 7);
+            Tensor v = Tensor.zeros(dtype, 7);
+            Tensor pRef = sample(dtype, 34, 7).mul(1e-3).asParameter();
+            Tensor mRef = Tensor.zeros(dtype, 7);
+            Tensor vRef = Tensor.zeros(dtype, 7);
+            for (int t = 1; t <= 3; t++) {
+                Tensor g = sample(dtype, 35 + t, 7).mul(Math.pow(10, -t));
+                double bc1 = 1 - Math.pow(0.9, t);
+                double bc2 = 1 - Math.pow(0.999, t);
+                AdamStep step = new AdamStep(0.9, 0.999, 1e-8, l2, shrink, -1e-3 / bc1, 1 / Math.sqrt(bc2));
+                assertThat(p.adamStepInPlace(g, m, v, step)).isSameAs(p);
+                if (shrink != 1) {
+                    pRef.scaleInPlace(shrink);
+                }
+                Tensor gRef = g;
+                if (l2 != 0) {
+                    gRef = Tensor.zeros(dtype, 7).copyInPlace(g).addInPlace(pRef, l2);
+                }
+                mRef.scaleInPlace(0.9).addInPlace(gRef, 1 - 0.9);
+                vRef.scaleInPlace(0.999).addcmulInPlace(gRef, gRef, 1 - 0.999);
+                pRef.addcdivSqrtInPlace(mRef, vRef, 1 / Math.sqrt(bc2), 1e-8, -1e-3 / bc1);
+                String what = String.format("step %d, l2 %s, shrink %s", t, l2, shrink);
+                assertThat(read(p)).as("p, " + what).containsExactly(read(pRef));
+                assertThat(read(m)).as("m, " + what).containsExactly(read(mRef));
+                assertThat(read(v)).as("v, " + what).containsExactly(read(vRef));
+                assertThat(read(g)).as("g is left alone").containsExactly(read(sample(dtype, 35 + t, 7).mul(Math.pow(10, -t))));
+            }
+        }
     }
 
     @Test

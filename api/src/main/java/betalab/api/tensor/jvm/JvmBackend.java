@@ -1,5 +1,6 @@
 package betalab.api.tensor.jvm;
 
+import betalab.api.tensor.AdamStep;
 import betalab.api.tensor.BinaryOp;
 import betalab.api.tensor.DType;
 import betalab.api.tensor.Shapes;
@@ -41,6 +42,8 @@ public final class JvmBackend implements TensorBackend {
     // Per instance rather than static so that a test can send even tiny products through the blocked
     // and threaded kernels, which the conformance suite's small shapes would otherwise never reach.
     private final Matmul matmul;
+    /** Batched products whose entries have at least this many multiply-adds run each entry through {@link #matmul}. */
+    private final long blockedMatmulWork;
 
     /**
      * The backend ServiceLoader makes: matmul thresholds and threads from the system properties
@@ -66,6 +69,7 @@ public final class JvmBackend implements TensorBackend {
                     + blockedMatmulWork + ", " + parallelMatmulWork + ", " + threads);
         }
         this.matmul = new Matmul(this, blockedMatmulWork, parallelMatmulWork, threads);
+        this.blockedMatmulWork = blockedMatmulWork;
     }
 
     @Override
@@ -848,6 +852,43 @@ public final class JvmBackend implements TensorBackend {
     }
 
     @Override
+    public Storage gatherRows(Storage x, int rowSize, int[] index) {
+        JvmStorage s = js(x);
+        if (s.f != null) {
+            float[] out = new float[index.length * rowSize];
+            for (int i = 0; i < index.length; i++) {
+                System.arraycopy(s.f, index[i] * rowSize, out, i * rowSize, rowSize);
+            }
+            return JvmStorage.of(this, out);
+        }
+        double[] out = new double[index.length * rowSize];
+        for (int i = 0; i < index.length; i++) {
+            System.arraycopy(s.d, index[i] * rowSize, out, i * rowSize, rowSize);
+        }
+        return JvmStorage.of(this, out);
+    }
+
+    @Override
+    public Storage scatterAddRows(Storage g, int rowSize, int[] index, int rows) {
+        JvmStorage s = js(g);
+        double[] out = new double[rows * rowSize];
+        for (int i = 0; i < index.length; i++) {
+            int to = index[i] * rowSize;
+            int from = i * rowSize;
+            if (s.f != null) {
+                for (int j = 0; j < rowSize; j++) {
+                    out[to + j] += s.f[from + j];
+                }
+            } else {
+                for (int j = 0; j < rowSize; j++) {
+                    out[to + j] += s.d[from + j];
+                }
+            }
+        }
+        return JvmStorage.rounded(this, out, g.dtype());
+    }
+
+    @Override
     public Storage scatterAdd(Storage g, int[] index, int size) {
         double[] in = js(g).doubles();
         double[] out = new double[size];
@@ -862,6 +903,157 @@ public final class JvmBackend implements TensorBackend {
     @Override
     public Storage matmul(Storage a, boolean transposeA, Storage b, boolean transposeB, int m, int k, int n) {
         return matmul.multiply(a, transposeA, b, transposeB, m, k, n);
+    }
+
+    /**
+     * Entries of at least {@link #blockedMatmulWork} multiply-adds go one by one through the matrix
+     * product's kernels; smaller ones (the bandit's [K, d]·[d, 1] scores) run here in plain loops
+     * with no allocation per entry, accumulating in double and rounding once as {@link #matmul} does.
+     */
+    @Override
+    public Storage batchedMatmul(Storage a, boolean transposeA, Storage b, boolean transposeB, int batch, int m,
+                                 int k, int n) {
+        return batchedMatmul(a, null, transposeA, b, transposeB, batch, m, k, n);
+    }
+
+    /** As the plain batched product, reading A's entries where they are: no gathered copy of A is made. */
+    @Override
+    public Storage batchedMatmul(Storage a, int[] aEntries, boolean transposeA, Storage b, boolean transposeB,
+                                 int batch, int m, int k, int n) {
+        JvmStorage sa = js(a);
+        JvmStorage sb = js(b);
+        DType dtype = DType.widest(a.dtype(), b.dtype());
+        if ((aEntries == null ? sa.size() != batch * m * k : aEntries.length != batch || (m * k != 0 && sa.size() % (m * k) != 0))
+                || sb.size() != batch * k * n) {
+            throw new IllegalArgumentException("batchedMatmul of " + batch + " × " + m + "×" + k + "·" + k + "×" + n
+                    + " got " + sa.size() + " and " + sb.size() + " elements");
+        }
+        int size = m * n;
+        float[] outF = dtype == DType.FLOAT32 ? new float[batch * size] : null;
+        double[] outD = dtype == DType.FLOAT64 ? new double[batch * size] : null;
+        if ((long) m * k * n >= blockedMatmulWork) {
+            for (int i = 0; i < batch; i++) {
+                int ai = aEntries == null ? i : aEntries[i];
+                JvmStorage y = js(matmul.multiply(slice(sa, ai * m * k, m * k), transposeA,
+                        slice(sb, i * k * n, k * n), transposeB, m, k, n));
+                if (outF != null) {
+                    System.arraycopy(y.f, 0, outF, i * size, size);
+                } else {
+                    System.arraycopy(y.doubles(), 0, outD, i * size, size);
+                }
+            }
+        } else {
+            double[] acc = new double[size];
+            boolean singles = sa.f != null && sb.f != null;
+            double[] x = singles ? null : sa.doubles();
+            double[] y = singles ? null : sb.doubles();
+            for (int i = 0; i < batch; i++) {
+                Arrays.fill(acc, 0.0);
+                int ao = (aEntries == null ? i : aEntries[i]) * m * k;
+                if (singles) {
+                    smallProduct(sa.f, ao, transposeA, sb.f, i * k * n, transposeB, m, k, n, acc);
+                } else {
+                    smallProduct(x, ao, transposeA, y, i * k * n, transposeB, m, k, n, acc);
+                }
+                int o = i * size;
+                if (outF != null) {
+                    for (int j = 0; j < size; j++) {
+                        outF[o + j] = (float) acc[j];
+                    }
+                } else {
+                    System.arraycopy(acc, 0, outD, o, size);
+                }
+            }
+        }
+        return outF != null ? JvmStorage.of(this, outF) : JvmStorage.of(this, outD);
+    }
+
+    private JvmStorage slice(JvmStorage s, int from, int length) {
+        return s.f != null ? JvmStorage.of(this, Arrays.copyOfRange(s.f, from, from + length))
+                : JvmStorage.of(this, Arrays.copyOfRange(s.d, from, from + length));
+    }
+
+    /**
+     * acc += op(A)·op(B) for one batch entry, A at offset ao and B at offset bo. The loop order keeps
+     * the innermost loop on contiguous elements for the bandit's forms: a matrix-vector product
+     * (n = 1) and its gradient Aᵀ·g.
+     */
+    private static void smallProduct(float[] x, int ao, boolean transposeA, float[] y, int bo, boolean transposeB,
+                                     int m, int k, int n, double[] acc) {
+        int bRow = transposeB ? 1 : n;
+        int bCol = transposeB ? k : 1;
+        if (transposeA) {
+            // A stored k×m: its row p holds column p of op(A).
+            for (int p = 0; p < k; p++) {
+                int a = ao + p * m;
+                for (int j = 0; j < n; j++) {
+                    double bv = y[bo + p * bRow + j * bCol];
+                    for (int i = 0; i < m; i++) {
+                        acc[i * n + j] += x[a + i] * bv;
+                    }
+                }
+            }
+        } else if (n > 1 && !transposeB) {
+            for (int i = 0; i < m; i++) {
+                for (int p = 0; p < k; p++) {
+                    double av = x[ao + i * k + p];
+                    int b = bo + p * n;
+                    for (int j = 0; j < n; j++) {
+                        acc[i * n + j] += av * y[b + j];
+                    }
+                }
+            }
+        } else {
+            for (int i = 0; i < m; i++) {
+                int a = ao + i * k;
+                for (int j = 0; j < n; j++) {
+                    double sum = 0;
+                    for (int p = 0; p < k; p++) {
+                        sum += (double) x[a + p] * y[bo + p * bRow + j * bCol];
+                    }
+                    acc[i * n + j] = sum;
+                }
+            }
+        }
+    }
+
+    /** {@link #smallProduct(float[], int, boolean, float[], int, boolean, int, int, int, double[])} in double. */
+    private static void smallProduct(double[] x, int ao, boolean transposeA, double[] y, int bo, boolean transposeB,
+                                     int m, int k, int n, double[] acc) {
+        int bRow = transposeB ? 1 : n;
+        int bCol = transposeB ? k : 1;
+        if (transposeA) {
+            for (int p = 0; p < k; p++) {
+                int a = ao + p * m;
+                for (int j = 0; j < n; j++) {
+                    double bv = y[bo + p * bRow + j * bCol];
+                    for (int i = 0; i < m; i++) {
+                        acc[i * n + j] += x[a + i] * bv;
+                    }
+                }
+            }
+        } else if (n > 1 && !transposeB) {
+            for (int i = 0; i < m; i++) {
+                for (int p = 0; p < k; p++) {
+                    double av = x[ao + i * k + p];
+                    int b = bo + p * n;
+                    for (int j = 0; j < n; j++) {
+                        acc[i * n + j] += av * y[b + j];
+                    }
+                }
+            }
+        } else {
+            for (int i = 0; i < m; i++) {
+                int a = ao + i * k;
+                for (int j = 0; j < n; j++) {
+                    double sum = 0;
+                    for (int p = 0; p < k; p++) {
+                        sum += x[a + p] * y[bo + p * bRow + j * bCol];
+                    }
+                    acc[i * n + j] = sum;
+                }
+            }
+        }
     }
 
     @Override
@@ -977,6 +1169,75 @@ public final class JvmBackend implements TensorBackend {
             for (int i = 0; i < t.d.length; i++) {
                 t.d[i] += value * u[i] / (Math.sqrt(v[i]) * scale + eps);
             }
+        }
+    }
+
+    /**
+     * The in-place kernels' sequence for each element in one pass: every intermediate is rounded as
+     * those kernels round it, so the values are bit for bit the default's.
+     */
+    @Override
+    public void adamStepInPlace(Storage p, Storage g, Storage m, Storage v, AdamStep step) {
+        JvmStorage ps = js(p);
+        JvmStorage gs = js(g);
+        JvmStorage ms = js(m);
+        JvmStorage vs = js(v);
+        double shrink = step.shrink();
+        double l2 = step.l2();
+        double beta1 = step.beta1();
+        double beta2 = step.beta2();
+        double oneMinusBeta1 = 1 - beta1;
+        double oneMinusBeta2 = 1 - beta2;
+        double scale = step.denominatorScale();
+        double eps = step.eps();
+        double stepSize = step.stepSize();
+        if (ps.f != null && gs.f != null && ms.f != null && vs.f != null) {
+            float[] pv = ps.f;
+            float[] gv = gs.f;
+            float[] mv = ms.f;
+            float[] vv = vs.f;
+            for (int i = 0; i < pv.length; i++) {
+                float w = pv[i];
+                if (shrink != 1) {
+                    w = (float) (w * shrink);
+                }
+                float gi = gv[i];
+                if (l2 != 0) {
+                    gi = (float) (gi + l2 * w);
+                }
+                float mi = (float) (mv[i] * beta1);
+                mi = (float) (mi + oneMinusBeta1 * gi);
+                float vi = (float) (vv[i] * beta2);
+                vi = (float) (vi + oneMinusBeta2 * gi * gi);
+                double denom = (float) (Math.sqrt(vi) * scale + eps);
+                pv[i] = (float) (w + stepSize * mi / denom);
+                mv[i] = mi;
+                vv[i] = vi;
+            }
+        } else if (ps.d != null && gs.d != null && ms.d != null && vs.d != null) {
+            double[] pv = ps.d;
+            double[] gv = gs.d;
+            double[] mv = ms.d;
+            double[] vv = vs.d;
+            for (int i = 0; i < pv.length; i++) {
+                double w = pv[i];
+                if (shrink != 1) {
+                    w *= shrink;
+                }
+                double gi = gv[i];
+                if (l2 != 0) {
+                    gi += l2 * w;
+                }
+                double mi = mv[i] * beta1;
+                mi += oneMinusBeta1 * gi;
+                double vi = vv[i] * beta2;
+                vi += oneMinusBeta2 * gi * gi;
+                pv[i] = w + stepSize * mi / (Math.sqrt(vi) * scale + eps);
+                mv[i] = mi;
+                vv[i] = vi;
+            }
+        } else {
+            TensorBackend.super.adamStepInPlace(p, g, m, v, step);
         }
     }
 
