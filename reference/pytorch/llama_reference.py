@@ -278,12 +278,12 @@ def load_model(directory, dtype=torch.float32):
     with open(os.path.join(directory, "config.json")) as f:
         raw = json.load(f)
     c = make_config(**{k: raw[k] for k in CONFIG_DEFAULTS if k in raw})
-    model = LlamaForCausalLM(c)
+    model = LlamaForCausalLM(c).to(dtype)
     state = load_safetensors(os.path.join(directory, "model.safetensors"))
     if c["tie_word_embeddings"]:
         state["lm_head.weight"] = state["model.embed_tokens.weight"]
-    model.load_state_dict({k: v.to(torch.float32) for k, v in state.items()})
-    return model.to(dtype)
+    model.load_state_dict({k: v.to(dtype) for k, v in state.items()})
+    return model
 
 
 # ----------------------------------------------------------------------------------------- outputs
