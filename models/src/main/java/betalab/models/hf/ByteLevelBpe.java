@@ -278,12 +278,16 @@ public final class ByteLevelBpe {
 
     /** Writes {@code tokenizer.json}, whole or not at all. */
     public void writeTokenizerJson(Path file) {
+        writeJson(file, toTokenizerJson());
+    }
+
+    private static void writeJson(Path file, JsonNode json) {
         Path target = file.toAbsolutePath();
         Path temp = null;
         try {
             Files.createDirectories(target.getParent());
             temp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".part");
-            Files.writeString(temp, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(toTokenizerJson()) + "\n");
+            Files.writeString(temp, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(json) + "\n");
             Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
             throw new UncheckedIOException(file + ": cannot write: " + e.getMessage(), e);
@@ -296,6 +300,35 @@ public final class ByteLevelBpe {
                 }
             }
         }
+    }
+
+    /** The tokenizer files transformers' {@code AutoTokenizer} reads from a model directory. */
+    public static final String CONFIG_FILE_NAME = "tokenizer_config.json";
+
+    /**
+     * Writes {@code tokenizer.json} and {@code tokenizer_config.json} into {@code directory}. The
+     * config names the generic fast tokenizer class, so transformers uses tokenizer.json as it is
+     * (a model-specific class such as LlamaTokenizerFast would rewrite its post-processor), keeps
+     * decoded spacing as it is, and gives special tokens their roles, e.g.
+     * {@code eos_token -> <|endoftext|>}.
+     */
+    public void writeDirectory(Path directory, Map<String, String> roles) {
+        ObjectNode config = JSON.createObjectNode();
+        config.put("tokenizer_class", "PreTrainedTokenizerFast");
+        config.put("clean_up_tokenization_spaces", false);
+        for (var role : new java.util.TreeMap<>(roles).entrySet()) {
+            if (!List.of("bos_token", "eos_token", "pad_token", "unk_token").contains(role.getKey())) {
+                throw new IllegalArgumentException("unknown special token role '" + role.getKey()
+                        + "' (bos_token, eos_token, pad_token, unk_token)");
+            }
+            if (!specialTokens.contains(role.getValue())) {
+                throw new IllegalArgumentException(role.getKey() + " '" + role.getValue()
+                        + "' is not one of the special tokens " + specialTokens);
+            }
+            config.put(role.getKey(), role.getValue());
+        }
+        writeJson(directory.resolve(HfTokenizer.FILE_NAME), toTokenizerJson());
+        writeJson(directory.resolve(CONFIG_FILE_NAME), config);
     }
 
     /**

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -99,8 +100,16 @@ class TokenizerTest {
     }
 
     @Test
-    void theDirectoryFormLoadsToo() {
-        try (HfTokenizer hf = HfTokenizer.load(tokenizerJson.getParent())) {
+    void theDirectoryFormLoadsToo() throws IOException {
+        Path model = dir.resolve("model");
+        bpe.writeDirectory(model, Map.of("eos_token", EOT, "pad_token", PAD));
+        var config = HfFixtures.JSON.readTree(model.resolve("tokenizer_config.json").toFile());
+        assertThat(config.get("tokenizer_class").asText()).isEqualTo("PreTrainedTokenizerFast");
+        assertThat(config.get("eos_token").asText()).isEqualTo(EOT);
+        assertThat(config.get("pad_token").asText()).isEqualTo(PAD);
+        assertThatThrownBy(() -> bpe.writeDirectory(dir.resolve("bad"), Map.of("bos_token", "<s>")))
+                .hasMessageContaining("bos_token '<s>' is not one of the special tokens");
+        try (HfTokenizer hf = HfTokenizer.load(model)) {
             assertThat(hf.encode("The lazy dog")).containsExactly(bpe.encode("The lazy dog"));
             assertThat(hf.tokens("The lazy dog")).containsExactly("The", "Ġlazy", "Ġdog");
         }
