@@ -152,7 +152,9 @@ public final class SafeTensors implements AutoCloseable {
             for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> field = it.next();
                 if (field.getKey().equals(METADATA)) {
-                    metadata.putAll(readMetadata(file, field.getValue()));
+                    if (!field.getValue().isNull()) {
+                        metadata.putAll(readMetadata(file, field.getValue()));
+                    }
                 } else {
                     entries.put(field.getKey(), readEntry(file, field.getKey(), field.getValue(), dataLength));
                 }

@@ -274,6 +274,15 @@ class SafeTensorsTest {
     }
 
     @Test
+    void metadataMayBeNullButNotNumbers() throws IOException {
+        try (SafeTensors st = SafeTensors.open(craft("{\"__metadata__\":null," + entry("w", "F32", "[1]", 0, 4) + "}", 4))) {
+            assertThat(st.metadata()).isEmpty();
+            assertThat(st.names()).containsExactly("w");
+        }
+        refused(craft("{\"__metadata__\":{\"n\":1}}", 0), "__metadata__ value of 'n' is not a string");
+    }
+
+    @Test
     void missingTensorAndUnsupportedDtypeNameTheTensor() throws IOException {
         Path file = craft("{" + entry("q", "F8_E4M3", "[4]", 0, 4) + "," + entry("ids", "I64", "[2]", 4, 20) + "}", 20);
         try (SafeTensors st = SafeTensors.open(file)) {
