@@ -1,0 +1,95 @@
+package betalab.models.hf;
+
+import ai.djl.huggingface.tokenizers.Encoding;
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A {@code tokenizer.json} loaded by the Hugging Face tokenizers library (the Rust implementation
+ * {@code transformers} uses, through its Java binding), so ids are exactly those of
+ * {@code AutoTokenizer} for the same file. Holds native memory: close it.
+ *
+ * <p>The binding phones home once a day unless told not to and may download a native library it
+ * does not carry; betalab sets its opt-out and offline switches before first use (a value the user
+ * set explicitly is kept).
+ */
+public final class HfTokenizer implements AutoCloseable {
+
+    public static final String FILE_NAME = "tokenizer.json";
+
+    static {
+        // system property -> environment variable that overrides it
+        Map<String, String> switches = Map.of("OPT_OUT_TRACKING", "OPT_OUT_TRACKING", "ai.djl.offline", "DJL_OFFLINE");
+        switches.forEach((property, variable) -> {
+            if (System.getProperty(property) == null && System.getenv(variable) == null) {
+                System.setProperty(property, "true");
+            }
+        });
+    }
+
+    private final Path file;
+    private final HuggingFaceTokenizer tokenizer;
+
+    private HfTokenizer(Path file, HuggingFaceTokenizer tokenizer) {
+        this.file = file;
+        this.tokenizer = tokenizer;
+    }
+
+    /** Loads {@code tokenizer.json}, given as the file or the model directory holding it. */
+    public static HfTokenizer load(Path fileOrDirectory) {
+        Path file = Files.isDirectory(fileOrDirectory) ? fileOrDirectory.resolve(FILE_NAME) : fileOrDirectory;
+        if (!Files.isRegularFile(file)) {
+            throw new HfFormatException(file + ": no such file");
+        }
+        // Exactly the file's own behaviour: no truncation or padding added by the binding.
+        Map<String, String> options = Map.of("truncation", "false", "padding", "false");
+        try (var in = Files.newInputStream(file)) {
+            return new HfTokenizer(file, HuggingFaceTokenizer.newInstance(in, options));
+        } catch (IOException e) {
+            throw new UncheckedIOException(file + ": cannot read: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines().findFirst().orElse("");
+            throw new HfFormatException(file + ": the Hugging Face tokenizers library cannot load it: " + why, e);
+        }
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    /** The ids of {@code text} alone, without the special tokens the file's post-processor adds. */
+    public int[] encode(String text) {
+        return encode(text, false);
+    }
+
+    /** With {@code addSpecialTokens}, as {@code tokenizer(text)} in transformers (e.g. a leading BOS). */
+    public int[] encode(String text, boolean addSpecialTokens) {
+        Encoding encoding = tokenizer.encode(text, addSpecialTokens, false);
+        return Arrays.stream(encoding.getIds()).mapToInt(Math::toIntExact).toArray();
+    }
+
+    /** The token strings of {@code text}, as the vocabulary spells them. */
+    public List<String> tokens(String text) {
+        return List.of(tokenizer.encode(text, false, false).getTokens());
+    }
+
+    /** The text of {@code ids}, special tokens included. */
+    public String decode(int[] ids) {
+        return decode(ids, false);
+    }
+
+    public String decode(int[] ids, boolean skipSpecialTokens) {
+        return tokenizer.decode(Arrays.stream(ids).asLongStream().toArray(), skipSpecialTokens);
+    }
+
+    @Override
+    public void close() {
+        tokenizer.close();
+    }
+}
