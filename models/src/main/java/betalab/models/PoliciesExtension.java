@@ -8,7 +8,7 @@ import com.google.inject.AbstractModule;
 import java.util.Arrays;
 import java.util.List;
 
-/** Binds the contextual bandit's policies by name. */
+/** Binds the policies by name: the contextual bandit's, and the causal language model. */
 public final class PoliciesExtension extends AbstractModule implements Extension {
     static final Knob<Double> INIT_SCALE = Knob.real("init_scale", 1.0, "W starts as nn.Linear's init times this")
             .atLeast(0);
@@ -25,5 +25,8 @@ public final class PoliciesExtension extends AbstractModule implements Extension
                 List.of(HIDDEN, ACTIVATION), (settings, context) -> new MlpPolicy(context,
                         settings.get(HIDDEN).stream().mapToInt(Integer::intValue).toArray(),
                         Activation.named(settings.get(ACTIVATION))));
+        Policy.POINT.bind(binder(), "transformer", "a Llama-family causal language model (RMSNorm, RoPE, grouped-query "
+                        + "attention, SwiGLU) as transformers' LlamaForCausalLM computes it; knobs named as LlamaConfig",
+                betalab.models.transformer.TransformerKnobs.KNOBS, betalab.models.transformer.TransformerKnobs::create);
     }
 }

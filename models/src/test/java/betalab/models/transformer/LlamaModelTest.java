@@ -140,4 +140,24 @@ class LlamaModelTest {
         assertThatThrownBy(() -> model.forward(new int[][] {new int[65]}))
                 .hasMessageContaining("longer than max_position_embeddings 64");
     }
+
+    /** A model saved as a Hugging Face directory reads back with the same logits; a new model starts as transformers'. */
+    @org.junit.jupiter.api.Test
+    void savedAndReadBackItGivesTheSameLogits(@org.junit.jupiter.api.io.TempDir Path dir) {
+        betalab.models.hf.LlamaConfig config = betalab.models.hf.LlamaConfig.of(50, 16, 24, 2, 4, 2);
+        LlamaModel model = new LlamaModel(config, new betalab.api.random.TorchRng(3), DType.FLOAT32);
+        double[] embed = model.namedParameters().get(LlamaCheckpoint.EMBED_TOKENS).toDoubleArray();
+        double sumSquares = 0;
+        for (double e : embed) {
+            sumSquares += e * e;
+        }
+        assertThat(Math.sqrt(sumSquares / embed.length)).isBetween(0.018, 0.022);
+        assertThat(model.namedParameters().get(LlamaCheckpoint.NORM).toDoubleArray()).containsOnly(1.0);
+
+        model.checkpoint().write(dir);
+        LlamaModel back = new LlamaModel(LlamaCheckpoint.read(dir, DType.FLOAT32));
+        int[][] sequences = {{1, 7, 9, 49}, {3, 4}};
+        assertThat(back.forward(sequences).logits().toDoubleArray())
+                .containsExactly(model.forward(sequences).logits().toDoubleArray());
+    }
 }
