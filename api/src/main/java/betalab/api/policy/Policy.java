@@ -29,6 +29,22 @@ public interface Policy extends Stateful {
      */
     int[][] sample(int[][] prompts, int maxTokens, Rng rng);
 
+    /** The policy's text codec, or null where its tokens are not text (the bandit's). */
+    default Tokenizer tokenizer() {
+        return null;
+    }
+
+    /** Text to the policy's token ids and back. */
+    interface Tokenizer {
+        /** The ids of {@code text}, without special tokens. */
+        int[] encode(String text);
+
+        String decode(int[] ids);
+
+        /** The token that ends a completion (TRL appends it to chosen and rejected), or -1 for none. */
+        int endOfSequence();
+    }
+
     /** The width of {@link Scores#representation()}. */
     int representationDim();
 

@@ -3,6 +3,7 @@ package betalab.models.transformer;
 import betalab.api.policy.Policy;
 import betalab.api.registry.Knob;
 import betalab.api.registry.Settings;
+import betalab.models.hf.HfTokenizer;
 import betalab.models.hf.LlamaCheckpoint;
 import betalab.models.hf.LlamaConfig;
 import java.nio.file.Path;
@@ -45,12 +46,35 @@ public final class TransformerKnobs {
     public static Policy create(Settings settings, Policy.Context context) {
         String from = settings.get(FROM);
         if (!from.isEmpty()) {
-            LlamaCheckpoint checkpoint = LlamaCheckpoint.read(Path.of(from), context.dtype());
-            if (checkpoint.config().vocabSize() != context.vocabularySize()) {
+            Path directory = Path.of(from);
+            LlamaCheckpoint checkpoint = LlamaCheckpoint.read(directory, context.dtype());
+            // A vocabulary of 0 takes the model's (betalab logps has no task to ask).
+            if (context.vocabularySize() != 0 && checkpoint.config().vocabSize() != context.vocabularySize()) {
                 throw new IllegalArgumentException("the model in " + from + " has vocab_size "
                         + checkpoint.config().vocabSize() + ", the task's vocabulary has " + context.vocabularySize());
             }
-            return new TransformerPolicy(new LlamaModel(checkpoint));
+            Policy.Tokenizer tokenizer = null;
+            if (java.nio.file.Files.exists(directory.resolve(HfTokenizer.FILE_NAME))) {
+                HfTokenizer hf = HfTokenizer.load(directory);
+                tokenizer = new Policy.Tokenizer() {
+                    @Override
+                    public int[] encode(String text) {
+                        return hf.encode(text, false);
+                    }
+
+                    @Override
+                    public String decode(int[] ids) {
+                        return hf.decode(ids);
+                    }
+
+                    @Override
+                    public int endOfSequence() {
+                        List<Integer> eos = checkpoint.config().eosTokenIds();
+                        return eos == null || eos.isEmpty() ? -1 : eos.get(0);
+                    }
+                };
+            }
+            return new TransformerPolicy(new LlamaModel(checkpoint), tokenizer);
         }
         int eos = settings.get(EOS);
         if (eos >= context.vocabularySize()) {

@@ -14,9 +14,21 @@ import java.util.Map;
  */
 public final class TransformerPolicy implements Policy {
     private final LlamaModel model;
+    private final Tokenizer tokenizer;
 
     public TransformerPolicy(LlamaModel model) {
+        this(model, null);
+    }
+
+    /** A policy whose text goes through {@code tokenizer} (null for token ids only). */
+    public TransformerPolicy(LlamaModel model, Tokenizer tokenizer) {
         this.model = model;
+        this.tokenizer = tokenizer;
+    }
+
+    @Override
+    public Tokenizer tokenizer() {
+        return tokenizer;
     }
 
     public LlamaModel model() {
