@@ -121,11 +121,53 @@ public final class LlamaModel extends Module {
                 ids[i * t + j] = id;
             }
         }
-        Attention attention = new Attention(config, b, t, embed.dtype());
+        return run(ids, b, t, null);
+    }
+
+    /**
+     * Keys and values of the positions run so far, for generation: each new token then costs one
+     * position (its query against the cached keys) instead of the whole sequence again.
+     */
+    public static final class Cache {
+        private final List<double[]> keys = new ArrayList<>();
+        private final List<double[]> values = new ArrayList<>();
+        private int length;
+
+        /** Positions cached. */
+        public int length() {
+            return length;
+        }
+    }
+
+    /**
+     * Runs the next tokens of one sequence after the positions in {@code cache}, which it extends;
+     * no gradients. Logits and hidden states are those of the new positions only.
+     */
+    public Output forward(int[] tokens, Cache cache) {
+        if (cache.length + tokens.length > config.maxPositionEmbeddings()) {
+            throw new IllegalArgumentException("a sequence of " + (cache.length + tokens.length)
+                    + " tokens is longer than max_position_embeddings " + config.maxPositionEmbeddings());
+        }
+        for (int id : tokens) {
+            if (id < 0 || id >= config.vocabSize()) {
+                throw new IllegalArgumentException("token id " + id + " is outside the vocabulary [0, "
+                        + config.vocabSize() + ")");
+            }
+        }
+        try (var noGrad = Tensor.noGrad()) {
+            Output out = run(tokens, 1, tokens.length, cache);
+            cache.length += tokens.length;
+            return out;
+        }
+    }
+
+    private Output run(int[] ids, int b, int t, Cache cache) {
+        Attention attention = new Attention(config, b, t, cache == null ? 0 : cache.length, embed.dtype());
         Tensor x = embed.indexSelect(ids);
-        for (Map<LayerTensor, Tensor> layer : layers) {
+        for (int i = 0; i < layers.size(); i++) {
+            Map<LayerTensor, Tensor> layer = layers.get(i);
             Tensor h = rmsNorm(x, layer.get(LayerTensor.INPUT_LAYERNORM));
-            x = x.add(attention.forward(h, layer));
+            x = x.add(attention.forward(h, layer, cache, i));
             h = rmsNorm(x, layer.get(LayerTensor.POST_ATTENTION_LAYERNORM));
             Tensor gate = h.matmulTransposed(layer.get(LayerTensor.GATE_PROJ));
             Tensor up = h.matmulTransposed(layer.get(LayerTensor.UP_PROJ));
@@ -143,12 +185,15 @@ public final class LlamaModel extends Module {
 
     /**
      * Causal self-attention for one batch shape: the rotary tables and the index maps that move
-     * between the row layout [b·t, heads·d] and the per-head layout [b·heads, t, d].
+     * between the row layout [b·t, heads·d] and the per-head layout [b·heads, t, d]. With {@code past}
+     * cached positions (one sequence), the t new queries start at position past and attend to the
+     * past + t keys.
      */
     private static final class Attention {
         private final LlamaConfig config;
         private final int b;
         private final int t;
+        private final int past;
         private final Tensor cosQ;
         private final Tensor sinQ;
         private final Tensor cosK;
@@ -160,10 +205,12 @@ public final class LlamaModel extends Module {
         private final int[] merge;
         private final Tensor mask;
 
-        Attention(LlamaConfig config, int b, int t, DType dtype) {
+        Attention(LlamaConfig config, int b, int t, int past, DType dtype) {
             this.config = config;
             this.b = b;
             this.t = t;
+            this.past = past;
+            int keys = past + t;
             int heads = config.numAttentionHeads();
             int kvHeads = config.numKeyValueHeads();
             int d = config.headDim();
@@ -177,7 +224,7 @@ public final class LlamaModel extends Module {
             rotateK = rotateHalf(kvHeads);
             int groups = heads / kvHeads;
             splitQ = new int[b * heads * t * d];
-            splitKv = new int[b * heads * t * d];
+            splitKv = new int[b * heads * keys * d];
             merge = new int[b * t * heads * d];
             for (int s = 0; s < b; s++) {
                 for (int h = 0; h < heads; h++) {
@@ -186,22 +233,27 @@ public final class LlamaModel extends Module {
                             int perHead = ((s * heads + h) * t + p) * d + e;
                             int row = (s * t + p) * heads * d + h * d + e;
                             splitQ[perHead] = row;
-                            // repeat_kv: query head h reads key/value head h / groups
-                            splitKv[perHead] = (s * t + p) * kvHeads * d + (h / groups) * d + e;
                             merge[row] = perHead;
+                        }
+                    }
+                    for (int p = 0; p < keys; p++) {
+                        for (int e = 0; e < d; e++) {
+                            // repeat_kv: query head h reads key/value head h / groups
+                            splitKv[((s * heads + h) * keys + p) * d + e] = (s * keys + p) * kvHeads * d
+                                    + (h / groups) * d + e;
                         }
                     }
                 }
             }
             // As transformers: the dtype's lowest value where a key lies in the future.
             double lowest = dtype == DType.FLOAT32 ? -Float.MAX_VALUE : -Double.MAX_VALUE;
-            double[] m = new double[t * t];
+            double[] m = new double[t * keys];
             for (int i = 0; i < t; i++) {
-                for (int j = i + 1; j < t; j++) {
-                    m[i * t + j] = lowest;
+                for (int j = past + i + 1; j < keys; j++) {
+                    m[i * keys + j] = lowest;
                 }
             }
-            mask = Tensor.of(dtype, m, 1, t, t);
+            mask = Tensor.of(dtype, m, 1, t, keys);
         }
 
         /** cos and sin of position·θ^(−2i/d) for every row and every head's dimension, [b·t, heads·d]. */
@@ -213,7 +265,7 @@ public final class LlamaModel extends Module {
                 for (int p = 0; p < t; p++) {
                     for (int h = 0; h < heads; h++) {
                         for (int e = 0; e < d; e++) {
-                            double angle = angle(p, e % (d / 2), d, dtype);
+                            double angle = angle(past + p, e % (d / 2), d, dtype);
                             int at = (s * t + p) * heads * d + h * d + e;
                             cos[at] = Math.cos(angle);
                             // rotate_half's sign folded in: the first half reads −x[i + d/2]
@@ -257,18 +309,38 @@ public final class LlamaModel extends Module {
             return x.mul(cos).add(x.gather(rotate).reshape(x.shape()).mul(sin));
         }
 
-        Tensor forward(Tensor x, Map<LayerTensor, Tensor> layer) {
+        Tensor forward(Tensor x, Map<LayerTensor, Tensor> layer, Cache cache, int index) {
             int heads = config.numAttentionHeads();
             int d = config.headDim();
+            int keys = past + t;
             Tensor q = rope(x.matmulTransposed(layer.get(LayerTensor.Q_PROJ)), cosQ, sinQ, rotateQ);
             Tensor k = rope(x.matmulTransposed(layer.get(LayerTensor.K_PROJ)), cosK, sinK, rotateK);
             Tensor v = x.matmulTransposed(layer.get(LayerTensor.V_PROJ));
+            if (cache != null) {
+                k = extend(cache.keys, index, k);
+                v = extend(cache.values, index, v);
+            }
             Tensor qh = q.gather(splitQ).reshape(b * heads, t, d);
-            Tensor kh = k.gather(splitKv).reshape(b * heads, t, d);
-            Tensor vh = v.gather(splitKv).reshape(b * heads, t, d);
+            Tensor kh = k.gather(splitKv).reshape(b * heads, keys, d);
+            Tensor vh = v.gather(splitKv).reshape(b * heads, keys, d);
             Tensor probs = qh.bmmTransposed(kh).mul(1 / Math.sqrt(d)).add(mask).softmax(2);
             Tensor out = probs.bmm(vh).gather(merge).reshape(b * t, heads * d);
             return out.matmulTransposed(layer.get(LayerTensor.O_PROJ));
+        }
+
+        /** Layer {@code index}'s cached rows followed by the new ones, which join the cache. */
+        private static Tensor extend(List<double[]> cached, int index, Tensor fresh) {
+            double[] before = cached.size() > index ? cached.get(index) : new double[0];
+            double[] added = fresh.toDoubleArray();
+            double[] all = java.util.Arrays.copyOf(before, before.length + added.length);
+            System.arraycopy(added, 0, all, before.length, added.length);
+            if (cached.size() > index) {
+                cached.set(index, all);
+            } else {
+                cached.add(all);
+            }
+            int width = fresh.dim(1);
+            return Tensor.of(fresh.dtype(), all, all.length / width, width);
         }
     }
 }

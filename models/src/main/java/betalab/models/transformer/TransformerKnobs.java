@@ -36,8 +36,16 @@ public final class TransformerKnobs {
     static final Knob<Integer> EOS = Knob.integer("eos_token_id", -1, "the token that ends a sampled completion; "
             + "-1 for none").atLeast(-1);
 
+    static final Knob<Double> TEMPERATURE = Knob.real("temperature", 1.0, "sampling: logits are divided by it")
+            .positive();
+    static final Knob<Integer> TOP_K = Knob.integer("top_k", 0, "sampling: only the k likeliest tokens; 0 for all")
+            .atLeast(0);
+    static final Knob<Double> TOP_P = Knob.real("top_p", 1.0,
+            "sampling: only the smallest set of likeliest tokens whose probability reaches p").between(0, 1, true)
+            .positive();
+
     public static final List<Knob<?>> KNOBS = List.of(FROM, HIDDEN_SIZE, INTERMEDIATE_SIZE, LAYERS, HEADS, KV_HEADS,
-            POSITIONS, RMS_EPS, ROPE_THETA, TIE, INIT_RANGE, EOS);
+            POSITIONS, RMS_EPS, ROPE_THETA, TIE, INIT_RANGE, EOS, TEMPERATURE, TOP_K, TOP_P);
 
     private TransformerKnobs() {
     }
@@ -74,7 +82,7 @@ public final class TransformerKnobs {
                     }
                 };
             }
-            return new TransformerPolicy(new LlamaModel(checkpoint), tokenizer);
+            return new TransformerPolicy(new LlamaModel(checkpoint), tokenizer, sampling(settings));
         }
         int eos = settings.get(EOS);
         if (eos >= context.vocabularySize()) {
@@ -85,6 +93,10 @@ public final class TransformerKnobs {
                 settings.get(INTERMEDIATE_SIZE), settings.get(LAYERS), settings.get(HEADS), settings.get(KV_HEADS),
                 settings.get(POSITIONS), settings.get(RMS_EPS), settings.get(ROPE_THETA), settings.get(TIE),
                 settings.get(INIT_RANGE), null, eos < 0 ? List.of() : List.of(eos), null, "float32");
-        return new TransformerPolicy(new LlamaModel(config, context.rng(), context.dtype()));
+        return new TransformerPolicy(new LlamaModel(config, context.rng(), context.dtype()), null, sampling(settings));
+    }
+
+    private static TransformerPolicy.Sampling sampling(Settings settings) {
+        return new TransformerPolicy.Sampling(settings.get(TEMPERATURE), settings.get(TOP_K), settings.get(TOP_P));
     }
 }

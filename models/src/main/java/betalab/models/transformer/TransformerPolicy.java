@@ -3,6 +3,7 @@ package betalab.models.transformer;
 import betalab.api.policy.Policy;
 import betalab.api.random.Rng;
 import betalab.api.tensor.Tensor;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -15,15 +16,17 @@ import java.util.Map;
 public final class TransformerPolicy implements Policy {
     private final LlamaModel model;
     private final Tokenizer tokenizer;
+    private final Sampling sampling;
 
     public TransformerPolicy(LlamaModel model) {
-        this(model, null);
+        this(model, null, Sampling.PLAIN);
     }
 
-    /** A policy whose text goes through {@code tokenizer} (null for token ids only). */
-    public TransformerPolicy(LlamaModel model, Tokenizer tokenizer) {
+    /** A policy whose text goes through {@code tokenizer} (null for token ids only), sampling as given. */
+    public TransformerPolicy(LlamaModel model, Tokenizer tokenizer, Sampling sampling) {
         this.model = model;
         this.tokenizer = tokenizer;
+        this.sampling = sampling;
     }
 
     @Override
@@ -98,46 +101,117 @@ public final class TransformerPolicy implements Policy {
                 null, null, distributions);
     }
 
-    /** Samples each completion token by token from the full forward pass (no key/value cache yet). */
+    /**
+     * How completions are drawn, as transformers' sampling: logits divided by the temperature, then
+     * only the top-k tokens (0: all), then only the smallest set whose probability reaches top-p (1: all).
+     */
+    public record Sampling(double temperature, int topK, double topP) {
+        public static final Sampling PLAIN = new Sampling(1.0, 0, 1.0);
+
+        public Sampling {
+            if (!(temperature > 0) || topK < 0 || !(topP > 0 && topP <= 1)) {
+                throw new IllegalArgumentException("sampling needs temperature > 0, top_k ≥ 0 and 0 < top_p ≤ 1, got "
+                        + temperature + ", " + topK + ", " + topP);
+            }
+        }
+    }
+
+    /**
+     * Each completion drawn token by token with the key/value cache, up to {@code maxTokens} or the
+     * end-of-sequence token (kept), one uniform draw of {@code rng} per token.
+     */
     @Override
     public int[][] sample(int[][] prompts, int maxTokens, Rng rng) {
-        int vocabulary = model.config().vocabSize();
         int[][] out = new int[prompts.length][];
         for (int i = 0; i < prompts.length; i++) {
-            int[] sequence = prompts[i].clone();
-            int[] completion = new int[maxTokens];
-            int n = 0;
-            while (n < maxTokens) {
-                double[] logits;
+            out[i] = generate(prompts[i], maxTokens, rng, true);
+        }
+        return out;
+    }
+
+    /** One completion, with the cache or by rerunning the whole sequence for every token. */
+    int[] generate(int[] prompt, int maxTokens, Rng rng, boolean cached) {
+        if (prompt.length == 0) {
+            throw new IllegalArgumentException("a prompt to complete needs at least one token");
+        }
+        int vocabulary = model.config().vocabSize();
+        List<Integer> eos = model.config().eosTokenIds();
+        LlamaModel.Cache cache = new LlamaModel.Cache();
+        int[] sequence = prompt.clone();
+        int[] completion = new int[maxTokens];
+        int n = 0;
+        LlamaModel.Output out = cached ? model.forward(prompt, cache) : null;
+        while (n < maxTokens) {
+            if (!cached) {
                 try (var noGrad = Tensor.noGrad()) {
-                    LlamaModel.Output o = model.forward(new int[][] {sequence});
-                    int last = sequence.length - 1;
-                    int[] row = new int[vocabulary];
-                    for (int v = 0; v < vocabulary; v++) {
-                        row[v] = last * vocabulary + v;
-                    }
-                    logits = o.logits().logSoftmax(1).gather(row).toDoubleArray();
+                    out = model.forward(new int[][] {sequence});
                 }
-                double u = rng.uniform(1, 0, 1)[0];
-                int token = vocabulary - 1;
-                double cumulative = 0;
-                for (int v = 0; v < vocabulary; v++) {
-                    cumulative += Math.exp(logits[v]);
-                    if (u < cumulative) {
-                        token = v;
-                        break;
-                    }
-                }
-                completion[n++] = token;
-                sequence = java.util.Arrays.copyOf(sequence, sequence.length + 1);
-                sequence[sequence.length - 1] = token;
-                if (model.config().eosTokenIds() != null && model.config().eosTokenIds().contains(token)) {
+            }
+            int last = (cached ? out.logits().dim(0) : sequence.length) - 1;
+            int[] row = new int[vocabulary];
+            for (int v = 0; v < vocabulary; v++) {
+                row[v] = last * vocabulary + v;
+            }
+            double[] logits;
+            try (var noGrad = Tensor.noGrad()) {
+                logits = out.logits().gather(row).toDoubleArray();
+            }
+            int token = draw(logits, rng.uniform(1, 0, 1)[0]);
+            completion[n++] = token;
+            if (eos != null && eos.contains(token)) {
+                break;
+            }
+            sequence = java.util.Arrays.copyOf(sequence, sequence.length + 1);
+            sequence[sequence.length - 1] = token;
+            if (cached && n < maxTokens) {
+                out = model.forward(new int[] {token}, cache);
+            }
+        }
+        return java.util.Arrays.copyOf(completion, n);
+    }
+
+    /** A token from these logits under the sampling settings, by inverting the distribution at u. */
+    int draw(double[] logits, double u) {
+        int vocabulary = logits.length;
+        Integer[] order = new Integer[vocabulary];
+        for (int v = 0; v < vocabulary; v++) {
+            order[v] = v;
+        }
+        // Descending logit, ties by id, so the draw does not depend on the sort's stability.
+        java.util.Arrays.sort(order, (a, b) -> logits[a] != logits[b] ? Double.compare(logits[b], logits[a]) : a - b);
+        int kept = sampling.topK() == 0 ? vocabulary : Math.min(sampling.topK(), vocabulary);
+        double max = logits[order[0]] / sampling.temperature();
+        double[] p = new double[kept];
+        double total = 0;
+        for (int i = 0; i < kept; i++) {
+            p[i] = Math.exp(logits[order[i]] / sampling.temperature() - max);
+            total += p[i];
+        }
+        if (sampling.topP() < 1) {
+            // The smallest prefix whose probability reaches top_p (at least one token).
+            double cumulative = 0;
+            int prefix = kept;
+            for (int i = 0; i < kept; i++) {
+                cumulative += p[i] / total;
+                if (cumulative >= sampling.topP()) {
+                    prefix = i + 1;
                     break;
                 }
             }
-            out[i] = java.util.Arrays.copyOf(completion, n);
+            total = 0;
+            for (int i = 0; i < prefix; i++) {
+                total += p[i];
+            }
+            kept = prefix;
         }
-        return out;
+        double cumulative = 0;
+        for (int i = 0; i < kept; i++) {
+            cumulative += p[i] / total;
+            if (u < cumulative) {
+                return order[i];
+            }
+        }
+        return order[kept - 1];
     }
 
     @Override
