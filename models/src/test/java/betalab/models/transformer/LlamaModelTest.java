@@ -160,4 +160,32 @@ class LlamaModelTest {
         assertThat(back.forward(sequences).logits().toDoubleArray())
                 .containsExactly(model.forward(sequences).logits().toDoubleArray());
     }
+
+    /**
+     * A directory betalab wrote, read by the PyTorch reference (torch-logps.jsonl) and by betalab:
+     * the same log-probs; and writing the same model again gives the same bytes.
+     */
+    @org.junit.jupiter.api.Test
+    void aDirectoryBetalabWroteScoresInPyTorchAsInBetalab(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws Exception {
+        Path written = fixture("betalab-written");
+        betalab.models.hf.LlamaConfig config = betalab.models.hf.LlamaConfig.readDirectory(written);
+        new LlamaModel(config, new betalab.api.random.TorchRng(7), DType.FLOAT32).checkpoint().write(dir);
+        assertThat(java.nio.file.Files.readAllBytes(dir.resolve("model.safetensors")))
+                .isEqualTo(java.nio.file.Files.readAllBytes(written.resolve("model.safetensors")));
+
+        TransformerPolicy policy = new TransformerPolicy(new LlamaModel(LlamaCheckpoint.read(written, DType.FLOAT32)));
+        ObjectMapper json = new ObjectMapper();
+        List<String> pairs = java.nio.file.Files.readAllLines(written.resolve("pairs.jsonl"));
+        List<String> torch = java.nio.file.Files.readAllLines(written.resolve("torch-logps.jsonl"));
+        for (int i = 0; i < pairs.size(); i++) {
+            JsonNode r = json.readTree(pairs.get(i));
+            JsonNode want = json.readTree(torch.get(i));
+            for (String side : List.of("chosen", "rejected")) {
+                double got = policy.score(Policy.Sequences.aligned(new int[][] {ints(r.get("prompt_input_ids"))},
+                        new int[][] {ints(r.get(side + "_input_ids"))})).sums().item();
+                assertClose(got, want.get(side + "_logps").asDouble(), DType.FLOAT32, "record " + i + " " + side);
+            }
+        }
+    }
 }
