@@ -108,7 +108,7 @@ abstract class CandidatePolicy extends Module implements Policy {
         // [n, K, d] · [n, d, 1]: each prompt's candidates (read in the table) times its representation.
         Tensor scores = candidates.indexSelectBmm(ids, representation.reshape(n, responseDim, 1))
                 .reshape(n, candidateCount);
-        return scores.sub(scores.logSumExp(1).reshape(n, 1));
+        return scores.logSoftmax(1);
     }
 
     private int[] promptIds(int[][] tokens) {

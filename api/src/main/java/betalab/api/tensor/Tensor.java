@@ -454,15 +454,12 @@ public final class Tensor {
      * exponentiated above 0); an entry of −∞ gives −∞, and a slice of only −∞ or holding +∞ gives NaN.
      */
     public Tensor logSoftmax(int axis) {
+        TensorBackend be = backend();
         int ax = Shapes.axis(axis, rank());
-        int[] kept = Shapes.keep(shape, ax);
-        // x − logSumExp(x) alone would lose the digits of a logSumExp rounded at x's magnitude (at 1e4
-        // float32 keeps 3 decimals), so shift first by that rounded value, held constant: near the
-        // largest entries the shift is exact (Sterbenz), and what remains is the small logSumExp of
-        // the shifted values. A constant shift changes neither the result nor its gradient.
-        Tensor shift = wrap(backend().logSumExpAxis(data, shape, ax), kept);
-        Tensor shifted = sub(shift);
-        return shifted.sub(shifted.logSumExp(ax).reshape(kept));
+        // One kernel each way: the shift by the maximum and the sum of exponentials stay in double,
+        // so no digits are lost at any magnitude and nothing is exponentiated above 0.
+        Storage y = be.logSoftmaxAxis(data, shape, ax);
+        return result(y, shape, g -> new Storage[] {be.logSoftmaxBackward(y, g, shape, ax)}, this);
     }
 
     /**

@@ -42,6 +42,68 @@ public interface TensorBackend {
     /** log Σ exp over one axis, computed stably; the axis is removed from the shape. */
     Storage logSumExpAxis(Storage x, int[] shape, int axis);
 
+    /**
+     * log softmax over one axis, keeping the shape: (x − max) − log Σ exp(x − max) along the axis,
+     * computed in double and rounded once. An entry of −∞ gives −∞; a slice of only −∞, or holding
+     * +∞ or NaN, gives NaN.
+     */
+    default Storage logSoftmaxAxis(Storage x, int[] shape, int axis) {
+        double[] in = toDoubleArray(x);
+        double[] out = new double[in.length];
+        int len = shape[axis];
+        int inner = innerSize(shape, axis);
+        int outer = len * inner == 0 ? 0 : in.length / (len * inner);
+        for (int o = 0; o < outer; o++) {
+            for (int i = 0; i < inner; i++) {
+                int base = o * len * inner + i;
+                double max = Double.NEGATIVE_INFINITY;
+                for (int j = 0; j < len; j++) {
+                    max = Math.max(max, in[base + j * inner]);
+                }
+                double sum = 0;
+                for (int j = 0; j < len; j++) {
+                    sum += Math.exp(in[base + j * inner] - max);
+                }
+                double logSum = Math.log(sum);
+                for (int j = 0; j < len; j++) {
+                    out[base + j * inner] = (in[base + j * inner] - max) - logSum;
+                }
+            }
+        }
+        return of(out, x.dtype());
+    }
+
+    /** The gradient of {@link #logSoftmaxAxis} from its output y: g − exp(y)·Σ g along the axis, in double. */
+    default Storage logSoftmaxBackward(Storage y, Storage gradY, int[] shape, int axis) {
+        double[] ys = toDoubleArray(y);
+        double[] g = toDoubleArray(gradY);
+        double[] out = new double[ys.length];
+        int len = shape[axis];
+        int inner = innerSize(shape, axis);
+        int outer = len * inner == 0 ? 0 : ys.length / (len * inner);
+        for (int o = 0; o < outer; o++) {
+            for (int i = 0; i < inner; i++) {
+                int base = o * len * inner + i;
+                double sum = 0;
+                for (int j = 0; j < len; j++) {
+                    sum += g[base + j * inner];
+                }
+                for (int j = 0; j < len; j++) {
+                    out[base + j * inner] = g[base + j * inner] - Math.exp(ys[base + j * inner]) * sum;
+                }
+            }
+        }
+        return of(out, DType.widest(y.dtype(), gradY.dtype()));
+    }
+
+    private static int innerSize(int[] shape, int axis) {
+        int inner = 1;
+        for (int d = axis + 1; d < shape.length; d++) {
+            inner *= shape[d];
+        }
+        return inner;
+    }
+
     /** op(a) · op(b) for row-major matrices, op being an optional transpose; a is m×k after op, b is k×n. */
     Storage matmul(Storage a, boolean transposeA, Storage b, boolean transposeB, int m, int k, int n);
 

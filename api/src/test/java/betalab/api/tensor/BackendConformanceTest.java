@@ -336,14 +336,16 @@ public abstract class BackendConformanceTest {
 
     /**
      * batch × m×k×n: small entries below the JVM backend's blocked threshold of 8192 multiply-adds
-     * (the bandit's matrix-vector form [8, 16]·[16, 1] among them) and entries at and past it, which it
-     * runs one by one through its matrix product.
+     * (the bandit's matrix-vector form [8, 16]·[16, 1] among them, and 7 rows: its dot products go four
+     * rows at a time, then one by one) and entries at and past it, which it runs one by one through its
+     * matrix product.
      */
     private static final int[][] BATCHED_MATMULS = {
         {3, 2, 4, 1},
         {2, 3, 1, 2},
         {1, 2, 3, 4},
         {4, 8, 16, 1},
+        {2, 7, 5, 3},
         {2, 16, 32, 16},
         {3, 9, 33, 31},
     };

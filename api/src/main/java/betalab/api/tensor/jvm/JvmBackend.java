@@ -1004,15 +1004,48 @@ public final class JvmBackend implements TensorBackend {
                 }
             }
         } else {
-            for (int i = 0; i < m; i++) {
-                int a = ao + i * k;
-                for (int j = 0; j < n; j++) {
-                    double sum = 0;
-                    for (int p = 0; p < k; p++) {
-                        sum += (double) x[a + p] * y[bo + p * bRow + j * bCol];
-                    }
-                    acc[i * n + j] = sum;
+            dotProducts(x, ao, y, bo, bRow, bCol, m, k, n, acc);
+        }
+    }
+
+    /**
+     * acc[i, j] = Σ_p A[i, p]·B[p, j], A's rows contiguous: four rows at a time, so that four
+     * independent sums overlap rather than each waiting on its last addition; every sum still adds
+     * its terms in order.
+     */
+    private static void dotProducts(float[] x, int ao, float[] y, int bo, int bRow, int bCol, int m, int k, int n,
+                                    double[] acc) {
+        for (int j = 0; j < n; j++) {
+            int b = bo + j * bCol;
+            int i = 0;
+            for (; i + 4 <= m; i += 4) {
+                int a0 = ao + i * k;
+                int a1 = a0 + k;
+                int a2 = a1 + k;
+                int a3 = a2 + k;
+                double s0 = 0;
+                double s1 = 0;
+                double s2 = 0;
+                double s3 = 0;
+                for (int p = 0; p < k; p++) {
+                    double bv = y[b + p * bRow];
+                    s0 += x[a0 + p] * bv;
+                    s1 += x[a1 + p] * bv;
+                    s2 += x[a2 + p] * bv;
+                    s3 += x[a3 + p] * bv;
                 }
+                acc[i * n + j] = s0;
+                acc[(i + 1) * n + j] = s1;
+                acc[(i + 2) * n + j] = s2;
+                acc[(i + 3) * n + j] = s3;
+            }
+            for (; i < m; i++) {
+                int a = ao + i * k;
+                double sum = 0;
+                for (int p = 0; p < k; p++) {
+                    sum += (double) x[a + p] * y[b + p * bRow];
+                }
+                acc[i * n + j] = sum;
             }
         }
     }
@@ -1043,15 +1076,48 @@ public final class JvmBackend implements TensorBackend {
                 }
             }
         } else {
-            for (int i = 0; i < m; i++) {
-                int a = ao + i * k;
-                for (int j = 0; j < n; j++) {
-                    double sum = 0;
-                    for (int p = 0; p < k; p++) {
-                        sum += x[a + p] * y[bo + p * bRow + j * bCol];
-                    }
-                    acc[i * n + j] = sum;
+            dotProducts(x, ao, y, bo, bRow, bCol, m, k, n, acc);
+        }
+    }
+
+    /**
+     * acc[i, j] = Σ_p A[i, p]·B[p, j], A's rows contiguous: four rows at a time, so that four
+     * independent sums overlap rather than each waiting on its last addition; every sum still adds
+     * its terms in order.
+     */
+    private static void dotProducts(double[] x, int ao, double[] y, int bo, int bRow, int bCol, int m, int k, int n,
+                                    double[] acc) {
+        for (int j = 0; j < n; j++) {
+            int b = bo + j * bCol;
+            int i = 0;
+            for (; i + 4 <= m; i += 4) {
+                int a0 = ao + i * k;
+                int a1 = a0 + k;
+                int a2 = a1 + k;
+                int a3 = a2 + k;
+                double s0 = 0;
+                double s1 = 0;
+                double s2 = 0;
+                double s3 = 0;
+                for (int p = 0; p < k; p++) {
+                    double bv = y[b + p * bRow];
+                    s0 += x[a0 + p] * bv;
+                    s1 += x[a1 + p] * bv;
+                    s2 += x[a2 + p] * bv;
+                    s3 += x[a3 + p] * bv;
                 }
+                acc[i * n + j] = s0;
+                acc[(i + 1) * n + j] = s1;
+                acc[(i + 2) * n + j] = s2;
+                acc[(i + 3) * n + j] = s3;
+            }
+            for (; i < m; i++) {
+                int a = ao + i * k;
+                double sum = 0;
+                for (int p = 0; p < k; p++) {
+                    sum += x[a + p] * y[b + p * bRow];
+                }
+                acc[i * n + j] = sum;
             }
         }
     }
