@@ -7,6 +7,9 @@ module betalab.api {
     requires transitive com.google.guice;
     requires transitive jakarta.inject;
     requires org.slf4j;
+    // The float32 matrix kernel (tensor.jvm.VectorGemm) runs where the JVM adds this module, the
+    // plain-Java kernels where it does not: optional, so nothing needs the incubator to start.
+    requires static jdk.incubator.vector;
 
     exports betalab.api;
     exports betalab.api.tensor;
