@@ -40,14 +40,33 @@ final class Matmul {
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     /**
-     * Whether {@link VectorGemm} can run here: the JVM resolved {@code jdk.incubator.vector} (api only
-     * {@code requires static} it, so without {@code --add-modules jdk.incubator.vector} it is absent),
-     * this module reads it, and its vectors hold at least 8 floats.
+     * Whether the JVM resolved {@code jdk.incubator.vector} and this module reads it: api only
+     * {@code requires static} it, so without {@code --add-modules jdk.incubator.vector} it is absent.
      */
-    static final boolean VECTOR_KERNEL = vectorKernelAvailable();
-    /** Whether backends use it by default: where available, unless {@code -Dbetalab.jvm.vectorMatmul=false}. */
-    static final boolean VECTOR_DEFAULT = VECTOR_KERNEL
+    static final boolean VECTOR_MODULE = ModuleLayer.boot().findModule("jdk.incubator.vector")
+            .map(Matmul.class.getModule()::canRead).orElse(false);
+    /** Whether backends use the vector kernel by default: with the module, unless {@code -Dbetalab.jvm.vectorMatmul=false}. */
+    static final boolean VECTOR_DEFAULT = VECTOR_MODULE
             && Boolean.parseBoolean(System.getProperty("betalab.jvm.vectorMatmul", "true"));
+
+    /** Loaded at the first product that could take the vector kernel, so start-up never loads the module's classes. */
+    private static final class Vector {
+        /** The module is there and its vectors hold at least 8 floats (AVX2 or better); else the fallback runs. */
+        static final boolean USABLE = usable();
+
+        private static boolean usable() {
+            try {
+                return VECTOR_MODULE && VectorGemm.usable();
+            } catch (LinkageError e) {
+                return false;
+            }
+        }
+    }
+
+    /** Whether float32 products past the plain loops run on {@link VectorGemm} in this JVM (given the backend asks for it). */
+    static boolean vectorKernelRuns() {
+        return Vector.USABLE;
+    }
 
     private final JvmBackend backend;
     private final long blockedMatmulWork;
@@ -55,29 +74,20 @@ final class Matmul {
     private final int threads;
     private final boolean vectorKernel;
 
-    /** @param vectorKernel float32 products past the plain loops take {@link VectorGemm}; needs {@link #VECTOR_KERNEL} */
+    /**
+     * @param vectorKernel float32 products past the plain loops take {@link VectorGemm} (where its vectors
+     *                     hold at least 8 floats); needs {@link #VECTOR_MODULE}
+     */
     Matmul(JvmBackend backend, long blockedMatmulWork, long parallelMatmulWork, int threads, boolean vectorKernel) {
-        if (vectorKernel && !VECTOR_KERNEL) {
-            throw new IllegalStateException("the vector matmul kernel needs the module jdk.incubator.vector "
-                    + "(java --add-modules jdk.incubator.vector) on a machine with 256-bit vectors");
+        if (vectorKernel && !VECTOR_MODULE) {
+            throw new IllegalStateException("the vector matmul kernel needs the module jdk.incubator.vector: "
+                    + "run java with --add-modules jdk.incubator.vector");
         }
         this.backend = backend;
         this.blockedMatmulWork = blockedMatmulWork;
         this.parallelMatmulWork = parallelMatmulWork;
         this.threads = threads;
         this.vectorKernel = vectorKernel;
-    }
-
-    private static boolean vectorKernelAvailable() {
-        Module vector = ModuleLayer.boot().findModule("jdk.incubator.vector").orElse(null);
-        if (vector == null || !Matmul.class.getModule().canRead(vector)) {
-            return false;
-        }
-        try {
-            return VectorGemm.usable();
-        } catch (LinkageError e) {
-            return false;
-        }
     }
 
     /** op(a) · op(b), as {@link JvmBackend#matmul}. */
@@ -100,7 +110,7 @@ final class Matmul {
             }
             return JvmStorage.rounded(backend, out, dtype);
         }
-        if (vectorKernel && dtype == DType.FLOAT32) {
+        if (vectorKernel && dtype == DType.FLOAT32 && Vector.USABLE) {
             float[] out = new float[m * n];
             float[] x = sa.f;
             float[] y = sb.f;

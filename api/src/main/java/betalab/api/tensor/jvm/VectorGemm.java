@@ -6,7 +6,7 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * The float32 matrix product on {@code jdk.incubator.vector}, accumulating in float32 as BLAS sgemm
  * does. The only class of the backend that touches the incubator module: {@link Matmul} loads it only
- * when the module is present (see {@link Matmul#VECTOR_KERNEL}).
+ * when the module is present (see {@link Matmul#VECTOR_MODULE}).
  *
  * <p>The usual GEMM blocking: C is computed in panels of at most NC columns; for each KC-deep slice,
  * op(B)'s panel is packed into micro-panels of NR columns (KC × NR floats, contiguous), then for each
