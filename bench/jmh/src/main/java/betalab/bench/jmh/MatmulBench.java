@@ -29,9 +29,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = "--add-modules=jdk.unsupported")
+@Fork(value = 1, jvmArgsAppend = "--add-modules=jdk.unsupported,jdk.incubator.vector")
 public class MatmulBench {
-    @Param({"20x5x10", "512x1024x256"})
+    @Param({"20x5x10", "512x1024x256", "768x128x384", "768x128x512", "64x32x64"})
     public String shape;
 
     @Param({"NT", "TN", "NN"})
