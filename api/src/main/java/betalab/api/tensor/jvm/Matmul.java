@@ -40,11 +40,10 @@ final class Matmul {
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     /**
-     * Whether the JVM resolved {@code jdk.incubator.vector} and this module reads it: api only
-     * {@code requires static} it, so without {@code --add-modules jdk.incubator.vector} it is absent.
+     * Whether the JVM resolved {@code jdk.incubator.vector}: an incubator module, resolved only when
+     * asked for ({@code --add-modules jdk.incubator.vector}).
      */
-    static final boolean VECTOR_MODULE = ModuleLayer.boot().findModule("jdk.incubator.vector")
-            .map(Matmul.class.getModule()::canRead).orElse(false);
+    static final boolean VECTOR_MODULE = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
     /** Whether backends use the vector kernel by default: with the module, unless {@code -Dbetalab.jvm.vectorMatmul=false}. */
     static final boolean VECTOR_DEFAULT = VECTOR_MODULE
             && Boolean.parseBoolean(System.getProperty("betalab.jvm.vectorMatmul", "true"));
@@ -55,8 +54,14 @@ final class Matmul {
         static final boolean USABLE = usable();
 
         private static boolean usable() {
+            Module vector = ModuleLayer.boot().findModule("jdk.incubator.vector").orElse(null);
+            if (vector == null) {
+                return false;
+            }
+            // module-info.java does not require it (see there): read it before VectorGemm links to it.
+            Matmul.class.getModule().addReads(vector);
             try {
-                return VECTOR_MODULE && VectorGemm.usable();
+                return VectorGemm.usable();
             } catch (LinkageError e) {
                 return false;
             }
