@@ -21,7 +21,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * One float32 matrix product through the backend SPI, as the layers use it: "NT" is a linear
  * layer's forward x·Wᵀ, "TN" its weight gradient gᵀ·x, "NN" the input gradient g·W. The shapes
- * are the seed's first layer (20×5×10) and the medium workload's (512×1024×256); GFLOP/s =
+ * are the seed's first layer (20×5×10), the medium workload's (512×1024×256) and the transformer's
+ * (projections 768×128×384 and 768×128×512, one head's attention scores 64×32×64); GFLOP/s =
  * 2·m·k·n / time.
  */
 @State(Scope.Benchmark)
