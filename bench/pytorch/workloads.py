@@ -8,6 +8,7 @@ the median is reported. Run with Debian's python3-torch:
 """
 import argparse
 import json
+import math
 import statistics
 import sys
 import time
@@ -179,6 +180,45 @@ def bandit_learnable():
     return bandit(True)
 
 
+# ---------------------------------------------------------------- single products
+# bench/src/main/java/betalab/bench/Products.java: (name, batch, m, k, n, form); "NT" is x·Wᵀ (W stored
+# n×k), "TN" gᵀ·x (g stored k×m), "NN" g·W. Transposes are views, as autograd makes them.
+PRODUCTS = [
+    ("gemm-medium-forward", 1, 512, 1024, 256, "NT"),
+    ("gemm-medium-weight-grad", 1, 256, 512, 1024, "TN"),
+    ("gemm-medium-input-grad", 1, 512, 256, 1024, "NN"),
+    ("gemm-768x128x384", 1, 768, 128, 384, "NT"),
+    ("gemm-768x128x512", 1, 768, 128, 512, "NT"),
+    ("gemm-4x64x32x64", 4, 64, 32, 64, "NT"),
+]
+
+
+def product_flops(batch, m, k, n):
+    return 2.0 * batch * m * k * n
+
+
+def product_calls(batch, m, k, n):
+    """As Products.callsPerRepetition: about 2 GFLOP a repetition."""
+    return max(1, math.ceil(2e9 / product_flops(batch, m, k, n)))
+
+
+def product_job(batch, m, k, n, form):
+    gen = torch.Generator().manual_seed(11)
+    lead = (batch,) if batch > 1 else ()
+    a = torch.rand(*lead, *((k, m) if form[0] == "T" else (m, k)), generator=gen) * 2 - 1
+    b = torch.rand(*lead, *((n, k) if form[1] == "T" else (k, n)), generator=gen) * 2 - 1
+    x = a.transpose(-1, -2) if form[0] == "T" else a
+    y = b.transpose(-1, -2) if form[1] == "T" else b
+    calls = product_calls(batch, m, k, n)
+
+    def job():
+        total = 0
+        for _ in range(calls):
+            total += torch.matmul(x, y).numel()
+        return total
+    return job
+
+
 WORKLOADS = {
     "seed": (seed, 10, 30),
     "sweep": (sweep, 1, 5),
@@ -186,6 +226,9 @@ WORKLOADS = {
     "bandit-dpo": (bandit_dpo, 2, 7),
     "bandit-learnable": (bandit_learnable, 2, 7),
 }
+for _name, *_shape in PRODUCTS:
+    WORKLOADS[_name] = (product_job(*_shape), 10, 15)
+PRODUCT_SHAPES = {name: shape for name, *shape in PRODUCTS}
 
 
 def main():
@@ -215,14 +258,23 @@ def main():
             checksum = job()
             times.append((time.perf_counter() - t0) * 1e3)
             cpu.append((time.process_time() - c0) * 1e3)
+        if name in PRODUCT_SHAPES:
+            batch, m, k, n, _form = PRODUCT_SHAPES[name]
+            calls = product_calls(batch, m, k, n)
+            times = [t / calls for t in times]
+            cpu = [t / calls for t in cpu]
         r = {"median_ms": statistics.median(times), "min_ms": min(times), "times_ms": times,
              "cpu_median_ms": statistics.median(cpu), "checksum": checksum}
+        if name in PRODUCT_SHAPES:
+            r["calls_per_rep"] = calls
+            r["flops"] = product_flops(batch, m, k, n)
+            r["gflops"] = r["flops"] / (r["median_ms"] * 1e6)
         if name == "medium":
             r["flops"] = medium_flops()
             r["gflops"] = medium_flops() / (r["median_ms"] * 1e6)
         results[name] = r
-        print(f"pytorch {name:<18} median {r['median_ms']:10.2f} ms  min {r['min_ms']:10.2f} ms  "
-              f"cpu {r['cpu_median_ms']:10.2f} ms  ({reps} reps, {warmup} warm-up)", file=sys.stderr)
+        print(f"pytorch {name:<24} median {r['median_ms']:10.3f} ms  min {r['min_ms']:10.3f} ms  "
+              f"cpu {r['cpu_median_ms']:10.3f} ms  ({reps} reps, {warmup} warm-up)", file=sys.stderr)
     out = {"threads": torch.get_num_threads(), "torch": torch.__version__, "workloads": results}
     if a.json:
         with open(a.json, "w") as f:

@@ -7,6 +7,11 @@ module betalab.api {
     requires transitive com.google.guice;
     requires transitive jakarta.inject;
     requires org.slf4j;
+    // The float32 matrix kernel (tensor.jvm.VectorGemm) also uses jdk.incubator.vector where the JVM
+    // has it (--add-modules jdk.incubator.vector), and the plain-Java kernels where it does not. It is
+    // compiled with --add-reads (api/pom.xml) and read at run time (Matmul), not required here: even a
+    // `requires static` would put the incubator into the compilation of every plugin built against this
+    // module, whose javac then warns about it.
 
     exports betalab.api;
     exports betalab.api.tensor;

@@ -3,6 +3,7 @@ package betalab.bench;
 import betalab.api.registry.Registry;
 import betalab.api.tensor.Backends;
 import betalab.api.tensor.TensorBackend;
+import betalab.api.tensor.jvm.JvmBackend;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -28,8 +29,15 @@ import java.util.concurrent.Executors;
  */
 public final class BenchMain {
 
-    /** A workload's name, default warm-up and repetition counts, and what one repetition does. */
-    private record Spec(String name, int warmup, int reps, Job job) {
+    /**
+     * A workload's name, default warm-up and repetition counts, and what one repetition does; a
+     * repetition may make {@code calls} calls of one operation, each of {@code flops} floating-point
+     * operations, and then its time per call is reported.
+     */
+    private record Spec(String name, int warmup, int reps, Job job, int calls, double flops) {
+        Spec(String name, int warmup, int reps, Job job) {
+            this(name, warmup, reps, job, 1, 0);
+        }
     }
 
     @FunctionalInterface
@@ -48,9 +56,13 @@ public final class BenchMain {
         Registry registry = Registry.discover();
         TensorBackend jvm = Backends.named("jvm");
         Backends.use(jvm);
+        boolean vectorModule = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+        System.err.println("betalab: jdk.incubator.vector " + (vectorModule
+                ? "present: float32 products on the vector kernel" : "absent: float32 products on the plain-Java kernels"));
         if (!"false".equals(opts.get("check"))) {
             long t0 = System.nanoTime();
             KernelCheck.run(jvm);
+            KernelCheck.run(new JvmBackend(0, 0, threads, false));
             System.err.printf(Locale.ROOT, "betalab kernel check passed (%.1f s)%n", (System.nanoTime() - t0) / 1e9);
         }
         Workloads w = new Workloads(registry);
@@ -68,6 +80,19 @@ public final class BenchMain {
                 new Spec("medium-nd4j", 1, 3, () -> onBackend("nd4j", w::medium, jvm)),
                 new Spec("bandit-dpo", 3, 9, () -> w.bandit(false)),
                 new Spec("bandit-learnable", 3, 9, () -> w.bandit(true)));
+        List<Spec> all = new ArrayList<>(specs);
+        for (Products.Product p : Products.ALL) {
+            Products.Prepared prepared = p.prepare(jvm);
+            int calls = p.callsPerRepetition();
+            all.add(new Spec(p.name(), 10, 15, () -> {
+                double sum = 0;
+                for (int c = 0; c < calls; c++) {
+                    sum += prepared.run();
+                }
+                return sum;
+            }, calls, p.flops()));
+        }
+        specs = all;
 
         Map<String, Map<String, Object>> results = new LinkedHashMap<>();
         for (Spec spec : specs) {
@@ -98,8 +123,8 @@ public final class BenchMain {
                     long c0 = processCpuNanos();
                     long t0 = System.nanoTime();
                     checksum = spec.job().run();
-                    times[i] = (System.nanoTime() - t0) / 1e6;
-                    cpu[i] = (processCpuNanos() - c0) / 1e6;
+                    times[i] = (System.nanoTime() - t0) / 1e6 / spec.calls();
+                    cpu[i] = (processCpuNanos() - c0) / 1e6 / spec.calls();
                 }
                 double[] sorted = times.clone();
                 Arrays.sort(sorted);
@@ -114,7 +139,12 @@ public final class BenchMain {
                     r.put("flops", Workloads.mediumFlops());
                     r.put("gflops", Workloads.mediumFlops() / (median(sorted) * 1e6));
                 }
-                System.err.printf(Locale.ROOT, "betalab %-18s median %10.2f ms  min %10.2f ms  cpu %10.2f ms  "
+                if (spec.flops() > 0) {
+                    r.put("calls_per_rep", spec.calls());
+                    r.put("flops", spec.flops());
+                    r.put("gflops", spec.flops() / (median(sorted) * 1e6));
+                }
+                System.err.printf(Locale.ROOT, "betalab %-24s median %10.3f ms  min %10.3f ms  cpu %10.3f ms  "
                         + "(%d reps, %d warm-up)%n", spec.name(), median(sorted), sorted[0], median(sortedCpu), reps, warmup);
             } catch (Throwable e) {
                 Backends.use(jvm);
@@ -126,7 +156,7 @@ public final class BenchMain {
         pool.shutdownNow();
 
         String json = toJson(Map.of("threads", threads, "java", System.getProperty("java.version"),
-                "workloads", results));
+                "vector_module", vectorModule, "workloads", results));
         if (opts.containsKey("json")) {
             Files.writeString(Path.of(opts.get("json")), json, StandardCharsets.UTF_8);
         } else {

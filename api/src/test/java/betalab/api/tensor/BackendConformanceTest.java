@@ -247,21 +247,24 @@ public abstract class BackendConformanceTest {
 
     /**
      * m×k×n products crossing the JVM backend's size thresholds at its default settings: the plain
-     * loops below 8192 multiply-adds, the cache-blocked kernel from there, and threads from 2²¹ (split
-     * by rows when C is narrow, by columns otherwise). Sizes are off the kernel's 4×2 register tile and
-     * off or just past its blocks of KC = 128 (depth), NC = 512 (columns) and MC = 256 (rows), also
-     * within a two-thread part. The gradients' products (m×n×k, k×m×n) cross them in other ways.
+     * loops below 8192 multiply-adds, the blocked kernels from there, and threads from 2²¹ (split by
+     * rows when C is narrow, by columns otherwise). Sizes are off the kernels' register tiles (4×2
+     * rows of the double kernel; 6 rows × 32 or 16 columns of the float32 vector kernel) and off or
+     * just past their blocks: KC = 128 deep, NC = 512 columns, MC = 256 rows for the double kernel;
+     * KC = 256, NC = 1024, MC = 120 for the vector kernel; also within a two-thread part. The
+     * gradients' products (m×n×k, k×m×n) cross them in other ways.
      */
     private static final int[][] LARGE_MATMULS = {
-        {8, 32, 31},     // 7936: the plain loops, just below the blocked kernel
-        {16, 32, 16},    // 8192: the blocked kernel, just at its threshold
-        {33, 129, 17},   // blocked: KC + 1 deep, rows and columns off the tile
-        {259, 5, 13},    // blocked: MC + 3 rows
-        {6, 9, 1031},    // blocked: 2·NC + 7 columns
-        {131, 257, 67},  // threaded by rows: 2·KC + 1 deep
+        {8, 32, 31},     // 7936: the plain loops, just below the blocked kernels
+        {16, 32, 16},    // 8192: the blocked kernels, just at their threshold; narrower than a vector tile
+        {33, 129, 17},   // blocked: KC + 1 deep (double), rows and columns off the tiles
+        {259, 5, 13},    // blocked: MC + 3 rows (double), 2·MC + 19 (vector)
+        {6, 9, 1031},    // blocked: 2·NC + 7 columns (double), NC + 7 (vector)
+        {121, 300, 40},  // blocked: MC + 1 rows, KC + 44 deep, one vector tile + 8 columns (vector)
+        {131, 257, 67},  // threaded by rows: 2·KC + 1 deep (double), KC + 1 (vector)
         {523, 131, 33},  // threaded by rows: two parts each past MC
-        {9, 129, 2053},  // threaded by columns: two parts each past 2·NC
-        {257, 33, 251},  // threaded by columns: MC + 1 rows
+        {9, 129, 2053},  // threaded by columns: two parts each past 2·NC (double); one past NC (vector)
+        {257, 33, 251},  // threaded by columns: MC + 1 rows (double)
     };
 
     @ParameterizedTest

@@ -48,7 +48,9 @@ public final class JvmBackend implements TensorBackend {
     /**
      * The backend ServiceLoader makes: matmul thresholds and threads from the system properties
      * {@code betalab.jvm.blockedMatmulWork} (default 8192), {@code betalab.jvm.parallelMatmulWork}
-     * (default 2²¹) and {@code betalab.jvm.threads} (default: the cores the common fork-join pool can use).
+     * (default 2²¹) and {@code betalab.jvm.threads} (default: the cores the common fork-join pool can use);
+     * float32 products on the vector kernel where {@code jdk.incubator.vector} is present, unless
+     * {@code betalab.jvm.vectorMatmul} is false.
      */
     public JvmBackend() {
         this(BLOCKED_MATMUL_WORK, PARALLEL_MATMUL_WORK, THREADS);
@@ -64,11 +66,20 @@ public final class JvmBackend implements TensorBackend {
      * @param threads how many threads a split product may use, the calling one included
      */
     public JvmBackend(long blockedMatmulWork, long parallelMatmulWork, int threads) {
+        this(blockedMatmulWork, parallelMatmulWork, threads, Matmul.VECTOR_DEFAULT);
+    }
+
+    /**
+     * As above, choosing the float32 kernel: {@code vectorKernel} true needs the module
+     * {@code jdk.incubator.vector} ({@link IllegalStateException} without it); false keeps float32
+     * products on the plain-Java kernels, as when the module is absent.
+     */
+    public JvmBackend(long blockedMatmulWork, long parallelMatmulWork, int threads, boolean vectorKernel) {
         if (blockedMatmulWork < 0 || parallelMatmulWork < 0 || threads < 1) {
             throw new IllegalArgumentException("matmul thresholds must be at least 0 and threads at least 1, got "
                     + blockedMatmulWork + ", " + parallelMatmulWork + ", " + threads);
         }
-        this.matmul = new Matmul(this, blockedMatmulWork, parallelMatmulWork, threads);
+        this.matmul = new Matmul(this, blockedMatmulWork, parallelMatmulWork, threads, vectorKernel);
         this.blockedMatmulWork = blockedMatmulWork;
     }
 

@@ -6,10 +6,21 @@ import java.util.Arrays;
 import java.util.concurrent.ForkJoinTask;
 
 /**
- * The JVM backend's matrix product: plain loops for tiny products, a cache-blocked kernel past a
- * size (packed panels of op(A) and op(B), four rows of C at a time, written so that HotSpot's C2
- * vectorises it with fused multiply-adds), split over threads of the common fork-join pool past a
- * larger size.
+ * The JVM backend's matrix product, by size and precision:
+ * <ul>
+ *   <li>below {@code blockedWork} multiply-adds (m·k·n): plain loops accumulating in double, cheapest
+ *       for the tiny products of the seed experiment;</li>
+ *   <li>float32 operands: {@link VectorGemm}, a packed, register-tiled kernel on
+ *       {@code jdk.incubator.vector} that <b>accumulates in float32</b>, as BLAS sgemm and PyTorch do.
+ *       Each element errs by at most about k·2⁻²⁴ of Σ|a·b| (k the depth; typically √k·2⁻²⁴), against
+ *       one rounding of the double sum before. It runs when the JVM has the module
+ *       ({@code --add-modules jdk.incubator.vector}; the launcher, the tests and the bench add it);</li>
+ *   <li>otherwise (float64 or mixed operands, or no vector module): a cache-blocked kernel that packs
+ *       into double panels and accumulates in double (four rows of C at a time, written so that
+ *       HotSpot's C2 vectorises it with fused multiply-adds), rounding once at the end.</li>
+ * </ul>
+ * Past {@code parallelWork} multiply-adds the blocked kernels split C's columns (or rows, when it is
+ * narrow) over the calling thread and the common fork-join pool.
  */
 final class Matmul {
     /** Depth of the packed panels: columns of op(A), rows of op(B). */
@@ -28,16 +39,60 @@ final class Matmul {
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
+    /**
+     * Whether the JVM resolved {@code jdk.incubator.vector}: an incubator module, resolved only when
+     * asked for ({@code --add-modules jdk.incubator.vector}).
+     */
+    static final boolean VECTOR_MODULE = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+    /** Whether backends use the vector kernel by default: with the module, unless {@code -Dbetalab.jvm.vectorMatmul=false}. */
+    static final boolean VECTOR_DEFAULT = VECTOR_MODULE
+            && Boolean.parseBoolean(System.getProperty("betalab.jvm.vectorMatmul", "true"));
+
+    /** Loaded at the first product that could take the vector kernel, so start-up never loads the module's classes. */
+    private static final class Vector {
+        /** The module is there and its vectors hold at least 8 floats (AVX2 or better); else the fallback runs. */
+        static final boolean USABLE = usable();
+
+        private static boolean usable() {
+            Module vector = ModuleLayer.boot().findModule("jdk.incubator.vector").orElse(null);
+            if (vector == null) {
+                return false;
+            }
+            // module-info.java does not require it (see there): read it before VectorGemm links to it.
+            Matmul.class.getModule().addReads(vector);
+            try {
+                return VectorGemm.usable();
+            } catch (LinkageError e) {
+                return false;
+            }
+        }
+    }
+
+    /** Whether float32 products past the plain loops run on {@link VectorGemm} in this JVM (given the backend asks for it). */
+    static boolean vectorKernelRuns() {
+        return Vector.USABLE;
+    }
+
     private final JvmBackend backend;
     private final long blockedMatmulWork;
     private final long parallelMatmulWork;
     private final int threads;
+    private final boolean vectorKernel;
 
-    Matmul(JvmBackend backend, long blockedMatmulWork, long parallelMatmulWork, int threads) {
+    /**
+     * @param vectorKernel float32 products past the plain loops take {@link VectorGemm} (where its vectors
+     *                     hold at least 8 floats); needs {@link #VECTOR_MODULE}
+     */
+    Matmul(JvmBackend backend, long blockedMatmulWork, long parallelMatmulWork, int threads, boolean vectorKernel) {
+        if (vectorKernel && !VECTOR_MODULE) {
+            throw new IllegalStateException("the vector matmul kernel needs the module jdk.incubator.vector: "
+                    + "run java with --add-modules jdk.incubator.vector");
+        }
         this.backend = backend;
         this.blockedMatmulWork = blockedMatmulWork;
         this.parallelMatmulWork = parallelMatmulWork;
         this.threads = threads;
+        this.vectorKernel = vectorKernel;
     }
 
     /** op(a) · op(b), as {@link JvmBackend#matmul}. */
@@ -60,12 +115,26 @@ final class Matmul {
             }
             return JvmStorage.rounded(backend, out, dtype);
         }
+        if (vectorKernel && dtype == DType.FLOAT32 && Vector.USABLE) {
+            float[] out = new float[m * n];
+            float[] x = sa.f;
+            float[] y = sb.f;
+            Part part = (rowFrom, rowTo, colFrom, colTo) -> VectorGemm.multiply(x, 0, aRow, aCol, y, 0, bRow, bCol,
+                    out, 0, k, n, rowFrom, rowTo, colFrom, colTo);
+            if (work < parallelMatmulWork || threads == 1) {
+                part.compute(0, m, 0, n);
+            } else {
+                split(part, m, n, threads, VectorGemm.MR, VectorGemm.NR);
+            }
+            return JvmStorage.of(backend, out);
+        }
         Operands ops = new Operands(sa.f, sa.d, aRow, aCol, sb.f, sb.d, bRow, bCol, m, k, n,
                 dtype == DType.FLOAT32 ? new float[m * n] : null, dtype == DType.FLOAT64 ? new double[m * n] : null);
         if (work < parallelMatmulWork || threads == 1) {
             blockedMatmul(ops, 0, m, 0, n);
         } else {
-            parallelMatmul(ops, threads);
+            split((rowFrom, rowTo, colFrom, colTo) -> blockedMatmul(ops, rowFrom, rowTo, colFrom, colTo),
+                    m, n, threads, 8, 8);
         }
         return ops.outF != null ? JvmStorage.of(backend, ops.outF) : JvmStorage.of(backend, ops.outD);
     }
@@ -130,41 +199,51 @@ final class Matmul {
                             int bCol, int m, int k, int n, float[] outF, double[] outD) {
     }
 
+    /** Computes C[rowFrom:rowTo, colFrom:colTo]. */
+    @FunctionalInterface
+    private interface Part {
+        void compute(int rowFrom, int rowTo, int colFrom, int colTo);
+    }
+
     /**
-     * Splits C's columns (or, when it is narrow, its rows) into one part per thread; the calling
-     * thread computes the first part while the common pool computes the others.
+     * Splits C's columns (or, when it is narrow, its rows) into one part per thread, on multiples of
+     * the kernel's tile where the extent allows; the calling thread computes the first part while the
+     * common pool computes the others.
      */
-    private static void parallelMatmul(Operands ops, int threads) {
-        boolean byColumns = ops.n() >= 64 * threads || ops.n() >= ops.m();
-        int extent = byColumns ? ops.n() : ops.m();
+    private static void split(Part part, int m, int n, int threads, int rowTile, int colTile) {
+        boolean byColumns = n >= 64 * threads || n >= m;
+        int extent = byColumns ? n : m;
+        int tile = byColumns ? colTile : rowTile;
         int parts = Math.min(threads, Math.max(1, extent / 8));
         ForkJoinTask<?>[] tasks = new ForkJoinTask<?>[parts];
         for (int t = 1; t < parts; t++) {
-            int from = bound(extent, t, parts);
-            int to = bound(extent, t + 1, parts);
-            Runnable part = byColumns
-                    ? () -> blockedMatmul(ops, 0, ops.m(), from, to)
-                    : () -> blockedMatmul(ops, from, to, 0, ops.n());
-            tasks[t] = ForkJoinTask.adapt(part).fork();
+            int from = bound(extent, t, parts, tile);
+            int to = bound(extent, t + 1, parts, tile);
+            Runnable task = byColumns ? () -> part.compute(0, m, from, to) : () -> part.compute(from, to, 0, n);
+            tasks[t] = ForkJoinTask.adapt(task).fork();
         }
-        int to = bound(extent, 1, parts);
+        int to = bound(extent, 1, parts, tile);
         if (byColumns) {
-            blockedMatmul(ops, 0, ops.m(), 0, to);
+            part.compute(0, m, 0, to);
         } else {
-            blockedMatmul(ops, 0, to, 0, ops.n());
+            part.compute(0, to, 0, n);
         }
         for (int t = 1; t < parts; t++) {
             tasks[t].join();
         }
     }
 
-    /** Start of part t of {@code parts} over [0, extent), on a multiple of 8 where possible. */
-    private static int bound(int extent, int t, int parts) {
+    /**
+     * Start of part t of {@code parts} over [0, extent): on a multiple of {@code tile} when every part
+     * still gets at least one tile, else of 8 (or anywhere, for short extents).
+     */
+    private static int bound(int extent, int t, int parts, int tile) {
         if (t >= parts) {
             return extent;
         }
         int b = (int) ((long) extent * t / parts);
-        return Math.min(extent, (b + 7) & ~7);
+        int align = extent >= tile * parts ? tile : Math.min(8, tile);
+        return Math.min(extent, (b + align - 1) / align * align);
     }
 
     /**

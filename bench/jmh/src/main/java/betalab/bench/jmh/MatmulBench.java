@@ -21,7 +21,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * One float32 matrix product through the backend SPI, as the layers use it: "NT" is a linear
  * layer's forward x·Wᵀ, "TN" its weight gradient gᵀ·x, "NN" the input gradient g·W. The shapes
- * are the seed's first layer (20×5×10) and the medium workload's (512×1024×256); GFLOP/s =
+ * are the seed's first layer (20×5×10), the medium workload's (512×1024×256) and the transformer's
+ * (projections 768×128×384 and 768×128×512, one head's attention scores 64×32×64); GFLOP/s =
  * 2·m·k·n / time.
  */
 @State(Scope.Benchmark)
@@ -29,9 +30,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = "--add-modules=jdk.unsupported")
+@Fork(value = 1, jvmArgsAppend = "--add-modules=jdk.unsupported,jdk.incubator.vector")
 public class MatmulBench {
-    @Param({"20x5x10", "512x1024x256"})
+    @Param({"20x5x10", "512x1024x256", "768x128x384", "768x128x512", "64x32x64"})
     public String shape;
 
     @Param({"NT", "TN", "NN"})
