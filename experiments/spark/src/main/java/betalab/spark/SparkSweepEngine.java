@@ -15,7 +15,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -54,7 +53,8 @@ final class SparkSweepEngine implements SweepEngine {
     static final String SUBMIT_JAR_PROPERTY = "betalab.spark.submitJar";
     static final String SUBMIT_JAR = "betalab-spark-submit.jar";
 
-    private final Map<String, String> options;
+    /** spark-submit's settings (system properties) and the options: checked here, before any sweep is touched. */
+    private final SparkConf base;
 
     SparkSweepEngine(Map<String, String> options) {
         for (String key : options.keySet()) {
@@ -63,7 +63,17 @@ final class SparkSweepEngine implements SweepEngine {
                         + MASTER + " and Spark settings (spark.…)");
             }
         }
-        this.options = new LinkedHashMap<>(options);
+        base = new SparkConf();
+        options.forEach((k, v) -> base.set(k.equals(MASTER) ? "spark.master" : k, v));
+        if (!base.contains("spark.master")) {
+            throw new IllegalArgumentException("no Spark master: give --master (local[N], spark://host:port, or "
+                    + "whatever your cluster takes), or run through spark-submit");
+        }
+        requireReachable(base.get("spark.master"));
+        int cpus = base.getInt("spark.task.cpus", 1);
+        if (cpus < 1) {
+            throw new IllegalArgumentException("spark.task.cpus must be ≥ 1, got " + cpus);
+        }
     }
 
     @Override
@@ -127,19 +137,10 @@ final class SparkSweepEngine implements SweepEngine {
 
     /** Spark's settings: spark-submit's (system properties), then the options; threads follow spark.task.cpus. */
     private SparkConf conf(Plan plan) {
-        SparkConf conf = new SparkConf();
-        options.forEach((k, v) -> conf.set(k.equals(MASTER) ? "spark.master" : k, v));
-        if (!conf.contains("spark.master")) {
-            throw new IllegalArgumentException("no Spark master: give --master (local[N], spark://host:port, or "
-                    + "whatever your cluster takes), or run through spark-submit");
-        }
+        SparkConf conf = base.clone();
         String master = conf.get("spark.master");
-        requireReachable(master);
         conf.setIfMissing("spark.app.name", "betalab sweep " + plan.name());
         int cpus = conf.getInt("spark.task.cpus", 1);
-        if (cpus < 1) {
-            throw new IllegalArgumentException("spark.task.cpus must be ≥ 1, got " + cpus);
-        }
         String threads = "-D" + RunTask.THREADS_PROPERTY + "=" + cpus;
         conf.set("spark.executor.extraJavaOptions", (conf.get("spark.executor.extraJavaOptions", "") + " " + threads).trim());
         for (String variable : List.of("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")) {

@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.MalformedURLException;
 import java.net.URL;
-import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -87,7 +86,7 @@ public interface SweepEngine extends AutoCloseable {
         ClassLoader loader = SweepEngine.class.getClassLoader();
         String path = System.getProperty(PATH_PROPERTY, "");
         if (!path.isBlank()) {
-            loader = new URLClassLoader("betalab-engines", urls(path), loader);
+            loader = new EngineLoader(urls(path), loader);
         }
         Map<String, Provider> found = new TreeMap<>();
         ServiceLoader.load(Provider.class, loader).forEach(p -> found.putIfAbsent(p.name(), p));
