@@ -125,7 +125,7 @@ final class SparkSweepEngine implements SweepEngine {
         try {
             sc.runJob(new JavaSparkContext(sc).parallelize(works, works.size()).rdd(), task, commit,
                     ClassTag$.MODULE$.apply(TaskResult.class));
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // Scala throws SparkException, which Java counts as checked
             Throwable cause = rootCause(e);
             if (cause instanceof Refused refused) {
                 throw new IllegalStateException(refused.getMessage(), e);
