@@ -13,4 +13,7 @@ module betalab.sweep {
     requires java.desktop;
 
     exports betalab.sweep;
+
+    // Engines other than the in-process pool (Spark's) are found by name, and only when asked for.
+    uses betalab.sweep.SweepEngine.Provider;
 }

@@ -6,6 +6,7 @@ import betalab.sweep.Report;
 import betalab.sweep.RunResult;
 import betalab.sweep.Sweep;
 import betalab.sweep.SweepConfig;
+import betalab.sweep.SweepEngine;
 import betalab.sweep.SweepRun;
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -15,7 +16,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.LocalTime;
 import java.time.format.DateTimeFormatter;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -44,8 +47,21 @@ final class SweepCommand implements Callable<Integer> {
     @Option(names = "--out", description = "sweep directory (default: sweeps/<sweep name>, so a rerun resumes)")
     private Path out;
 
-    @Option(names = "--workers", description = "runs at a time (default: the number of cores, ${DEFAULT-VALUE} here)")
-    private int workers = Runtime.getRuntime().availableProcessors();
+    @Option(names = "--workers", description = "runs at a time, for the pool engine (default: the number of cores "
+            + "here)", paramLabel = "N")
+    private Integer workers;
+
+    @Option(names = "--engine", paramLabel = "NAME", description = "where the runs execute: pool (default: threads "
+            + "of this process) or spark (each run one task of a Spark job; needs --master or spark-submit)")
+    private String engine = SweepEngine.POOL;
+
+    @Option(names = "--master", paramLabel = "URL", description = "the Spark master: local[N], spark://host:port, "
+            + "or whatever the cluster takes (--engine spark)")
+    private String master;
+
+    @Option(names = "--conf", paramLabel = "KEY=VALUE", description = "a setting of the engine, e.g. "
+            + "spark.task.cpus=2 or spark.executor.memory=2g (--engine spark); may be repeated")
+    private Map<String, String> engineOptions = new LinkedHashMap<>();
 
     @Option(names = "--backend", description = "tensor backend by name (default: the highest-priority one)")
     private String backend;
@@ -57,8 +73,17 @@ final class SweepCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (workers < 1) {
+        if (workers != null && workers < 1) {
             throw new ParameterException(spec.commandLine(), "--workers must be ≥ 1, got " + workers);
+        }
+        boolean pool = engine.equals(SweepEngine.POOL);
+        if (pool && (master != null || !engineOptions.isEmpty())) {
+            throw new ParameterException(spec.commandLine(), (master != null ? "--master" : "--conf")
+                    + " is a setting of another engine than pool; add --engine spark");
+        }
+        if (!pool && workers != null) {
+            throw new ParameterException(spec.commandLine(), "--workers is the pool engine's; the " + engine
+                    + " engine runs as many at a time as its cluster gives (for Spark: its cores / spark.task.cpus)");
         }
         if (backend != null) {
             Backends.use(Backends.named(backend));
@@ -67,13 +92,20 @@ final class SweepCommand implements Callable<Integer> {
         Path dir = out != null ? out : Path.of("sweeps", sweep.name());
         // Every run resolved before the directory is touched: a mistake writes nothing.
         Sweep runs = new Sweep(Registry.discover(), sweep, dir);
-        try (Sweep.Claim claim = runs.claim(force)) {
-            return sweep(sweep, runs, dir);
+        Map<String, String> options = new LinkedHashMap<>(engineOptions);
+        if (master != null) {
+            options.put("master", master);
+        }
+        // Only an engine asked for by name is looked up: the default loads nothing of any other.
+        try (SweepEngine runner = pool ? SweepEngine.pool(workers != null ? workers
+                : Runtime.getRuntime().availableProcessors()) : SweepEngine.open(engine, options);
+             Sweep.Claim claim = runs.claim(force)) {
+            return sweep(sweep, runs, runner, dir);
         }
     }
 
     /** Runs the sweep and writes its report, holding its directory. */
-    private int sweep(SweepConfig sweep, Sweep runs, Path dir) throws IOException {
+    private int sweep(SweepConfig sweep, Sweep runs, SweepEngine engine, Path dir) throws IOException {
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter stderr = spec.commandLine().getErr();
         Sweep.Outcome outcome;
@@ -83,8 +115,8 @@ final class SweepCommand implements Callable<Integer> {
         try (PrintStream log = new PrintStream(new FileOutputStream(dir.resolve(LOG).toFile(), true), true,
                 StandardCharsets.UTF_8)) {
             System.setErr(log);
-            Progress progress = new Progress(stderr, log, System.console() != null, dir.resolve(LOG), workers);
-            outcome = runs.run(workers, progress);
+            Progress progress = new Progress(stderr, log, System.console() != null, dir.resolve(LOG), engine.slots());
+            outcome = runs.run(engine, progress);
             progress.end();
         } finally {
             System.setErr(console);
@@ -119,6 +151,7 @@ final class SweepCommand implements Callable<Integer> {
         private final PrintStream log;
         private final boolean terminal;
         private final Path logFile;
+        /** Runs at a time, or 0 when the engine does not know before it starts. */
         private final int workers;
         private int total;
         private int skipped;
@@ -140,8 +173,9 @@ final class SweepCommand implements Callable<Integer> {
             this.total = total;
             this.skipped = skipped;
             start = System.nanoTime();
-            String plan = String.format(Locale.ROOT, "%d runs, %d already done; running %d, %d at a time (log: %s)",
-                    total, skipped, total - skipped, Math.min(total - skipped, workers), logFile);
+            String plan = String.format(Locale.ROOT, "%d runs, %d already done; running %d, %s (log: %s)",
+                    total, skipped, total - skipped, workers > 0 ? Math.min(total - skipped, workers) + " at a time"
+                            : "as many at a time as the engine's cluster gives", logFile);
             log(plan);
             screen.println(plan);
             draw();

@@ -199,4 +199,27 @@ class SweepCommandTest {
         assertThat(r.exitCode()).isEqualTo(2);
         assertThat(r.err().strip()).isEqualTo("betalab sweep: --workers must be ≥ 1, got 0");
     }
+
+    /** Engine settings belong to their engine; an engine that is not there is named, and nothing is written. */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "--master|local[2]|2|betalab sweep: --master is a setting of another engine than pool; add --engine spark",
+        "--conf|spark.task.cpus=2|2|betalab sweep: --conf is a setting of another engine than pool; add --engine spark",
+        "--engine|nope|2|betalab sweep: error: no sweep engine 'nope' (known: pool)",
+    })
+    void engineOptionsAreChecked(String option, String value, int code, String message) throws IOException {
+        Path config = Files.writeString(dir.resolve("s.yaml"), TINY);
+        Run r = run("sweep", "--config", config.toString(), "--out", dir.resolve("out").toString(), option, value);
+        assertThat(r.exitCode()).isEqualTo(code);
+        assertThat(r.err().strip()).isEqualTo(message);
+        assertThat(dir.resolve("out")).doesNotExist();
+    }
+
+    @Test
+    void workersAreThePoolsOnly() throws IOException {
+        Path config = Files.writeString(dir.resolve("s.yaml"), TINY);
+        Run r = run("sweep", "--config", config.toString(), "--engine", "spark", "--workers", "2");
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err().strip()).startsWith("betalab sweep: --workers is the pool engine's; the spark engine runs");
+    }
 }

@@ -12,16 +12,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.stream.Stream;
 
 /**
@@ -35,7 +30,7 @@ import java.util.stream.Stream;
  */
 public final class Sweep {
     /** In each run's directory: the config the sweep asked for, to tell a finished run from a changed one. */
-    static final String REQUESTED = "sweep-run.json";
+    public static final String REQUESTED = "sweep-run.json";
 
     /** In the sweep's directory: the sweep as resolved ({@link SweepConfig#toJson()}), to tell this sweep from another. */
     public static final String RECORD = "sweep-resolved.json";
@@ -204,71 +199,43 @@ public final class Sweep {
     }
 
     /**
-     * Runs every run not already completed, {@code workers} at a time, and waits for them all; claims
-     * the directory for the time (not forcing) unless this sweep holds it already.
+     * Runs every run not already completed, {@code workers} at a time in this process, and waits for
+     * them all; claims the directory for the time (not forcing) unless this sweep holds it already.
      */
     public Outcome run(int workers, Listener listener) {
-        if (workers < 1) {
-            throw new IllegalArgumentException("workers must be ≥ 1, got " + workers);
-        }
+        return run(SweepEngine.pool(workers), listener);
+    }
+
+    /** As {@link #run(int, Listener)}, on {@code engine}. */
+    public Outcome run(SweepEngine engine, Listener listener) {
         if (claim != null) {
-            return execute(workers, listener);
+            return execute(engine, listener);
         }
         try (Claim held = claim(false)) {
-            return execute(workers, listener);
+            return execute(engine, listener);
         }
     }
 
-    private Outcome execute(int workers, Listener listener) {
-        List<Callable<Boolean>> pending = new ArrayList<>();
+    private Outcome execute(SweepEngine engine, Listener listener) {
+        List<SweepEngine.Job> pending = new ArrayList<>();
         resolved.forEach((run, c) -> {
-            Path runDir = runDirectory(dir, run);
-            if (!completed(runDir, c)) {
-                pending.add(() -> execute(runner, run, c, runDir, listener));
+            if (!completed(runDirectory(dir, run), c)) {
+                pending.add(new SweepEngine.Job(run, json(c)));
             }
         });
         int skipped = resolved.size() - pending.size();
         listener.planned(resolved.size(), skipped);
-        int failed = 0;
-        // Daemon workers: an interrupted sweep must not keep the JVM alive for the runs in flight.
-        ExecutorService pool = Executors.newFixedThreadPool(workers, task -> {
-            Thread t = new Thread(task, "sweep-worker");
-            t.setDaemon(true);
-            return t;
-        });
-        try {
-            for (var result : pool.invokeAll(pending)) {
-                if (!result.get()) {
-                    failed++;
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("sweep interrupted", e);
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("a sweep worker failed: " + e.getCause(), e.getCause());
-        } finally {
-            pool.shutdownNow();
-        }
+        int failed = pending.isEmpty() ? 0 : engine.execute(new SweepEngine.Plan(config.name(), config.kind(),
+                runner.registry, dir, pending), listener);
         return new Outcome(resolved.size(), skipped, pending.size() - failed, failed);
     }
 
-    /** Runs one run afresh; true when it completed. */
-    private static boolean execute(Runner runner, SweepRun run, Config config, Path runDir, Listener listener) {
-        listener.started(run);
-        long start = System.nanoTime();
-        Exception error = null;
+    private static String json(Config config) {
         try {
-            delete(runDir);
-            Files.createDirectories(runDir);
-            RunFiles.writeJson(runDir.resolve(REQUESTED), config.toMap());
-            runner.run(config, runDir);
-        } catch (Exception e) {
-            error = e;
-            recordFailure(runDir, e);
+            return RunFiles.JSON.writeValueAsString(config.toMap());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot encode a run's config: " + e.getMessage(), e);
         }
-        listener.finished(run, error, (System.nanoTime() - start) / 1e9);
-        return error == null;
     }
 
     /**
@@ -299,31 +266,9 @@ public final class Sweep {
         }
     }
 
-    /** Marks the run failed with the error, keeping what the runner recorded (its metrics so far). */
-    private static void recordFailure(Path runDir, Exception e) {
-        JsonNode existing = summary(runDir);
-        ObjectNode summary = existing instanceof ObjectNode o ? o : RunFiles.JSON.createObjectNode();
-        summary.put("status", "failed");
-        summary.put("error", oneLine(e));
-        RunFiles.writeJson(runDir.resolve("summary.json"), summary);
-    }
-
     static String oneLine(Exception e) {
         String message = e.getMessage();
         return message == null || message.isBlank() ? e.getClass().getSimpleName()
                 : message.lines().findFirst().orElse("");
-    }
-
-    private static void delete(Path path) throws IOException {
-        if (!Files.exists(path)) {
-            return;
-        }
-        try (Stream<Path> all = Files.walk(path)) {
-            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        } catch (UncheckedIOException e) {
-            throw e.getCause();
-        }
     }
 }

@@ -1,0 +1,178 @@
+package betalab.spark;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import betalab.api.registry.Extension;
+import betalab.api.registry.Extensions;
+import betalab.api.registry.Registry;
+import betalab.sweep.Report;
+import betalab.sweep.Sweep;
+import betalab.sweep.SweepConfig;
+import betalab.sweep.SweepEngine;
+import betalab.sweep.SweepRun;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * examples/sweep-quick.yaml on a real cluster: a standalone Master and two one-core Workers, each a
+ * JVM, whose executors are JVMs of their own. Run by {@code mvn verify}; skip with -DskipITs.
+ */
+@Tag("cluster")
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ClusterSweepIT {
+    private static final Path QUICK = Path.of("../../examples/sweep-quick.yaml");
+
+    private final Registry registry = Registry.discover();
+
+    private Path dir;
+    private StandaloneCluster cluster;
+    private SweepConfig config;
+    private Path pool;
+
+    @BeforeAll
+    void startClusterAndRunInProcess(@TempDir Path dir) throws Exception {
+        this.dir = dir;
+        cluster = new StandaloneCluster(dir, 2, 1, "1g");
+        config = SweepConfig.read(QUICK);
+        pool = dir.resolve("pool");
+        new Sweep(registry, config, pool).run(2, Sweeps.SILENT);
+        Report.write(config, pool);
+    }
+
+    @AfterAll
+    void stopCluster() {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    private Map<String, String> options() {
+        Map<String, String> options = new LinkedHashMap<>();
+        options.put("master", cluster.master());
+        options.put("spark.driver.host", "127.0.0.1");
+        options.put("spark.driver.bindAddress", "127.0.0.1");
+        options.put("spark.executor.memory", "512m");
+        options.put("spark.ui.enabled", "false");
+        return options;
+    }
+
+    @Test
+    void theClusterWritesWhatThePoolWrites() throws IOException {
+        Path out = dir.resolve("cluster");
+        Sweep.Outcome outcome;
+        try (SweepEngine engine = SweepEngine.open("spark", options())) {
+            outcome = new Sweep(registry, config, out).run(engine, Sweeps.SILENT);
+        } catch (RuntimeException e) {
+            throw new AssertionError(e.getMessage() + "\n" + cluster.logs(), e);
+        }
+        assertThat(outcome).isEqualTo(new Sweep.Outcome(48, 0, 48, 0));
+        Sweeps.assertAllCompleted(Report.write(config, out).results());
+        Sweeps.assertSameRuns(config.runs(), pool, out);
+        Sweeps.assertNothingElse(config.runs(), out);
+    }
+
+    /**
+     * One executor's JVM killed mid-sweep (the quick sweep's first seed, 16 runs): its runs go to
+     * another; nothing is lost, doubled or half-written.
+     */
+    @Test
+    void anExecutorKilledMidSweepLosesNothing() throws Exception {
+        SweepConfig config = new SweepConfig(this.config.name(), this.config.kind(), this.config.base(),
+                this.config.axes(), List.of(0L), this.config.baseline(), this.config.metrics(), this.config.x(), null);
+        Path out = dir.resolve("killed");
+        AtomicInteger finished = new AtomicInteger();
+        List<String> doubled = new ArrayList<>();
+        List<String> seen = new ArrayList<>();
+        Sweep.Listener counting = new Sweep.Listener() {
+            @Override
+            public void planned(int total, int skipped) {
+            }
+
+            @Override
+            public void started(SweepRun run) {
+            }
+
+            @Override
+            public synchronized void finished(SweepRun run, Exception error, double seconds) {
+                if (seen.contains(run.id())) {
+                    doubled.add(run.id());
+                }
+                seen.add(run.id());
+                finished.incrementAndGet();
+            }
+        };
+        Sweep.Outcome outcome;
+        try (SweepEngine engine = SweepEngine.open("spark", options())) {
+            CompletableFuture<Sweep.Outcome> running = CompletableFuture.supplyAsync(
+                    () -> new Sweep(registry, config, out).run(engine, counting));
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+            while (finished.get() < 3 && !running.isDone() && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            List<ProcessHandle> executors = cluster.executors();
+            assertThat(executors).as("executors running mid-sweep\n" + cluster.logs()).hasSize(2);
+            int before = finished.get();
+            assertThat(before).as("runs finished when the executor is killed").isLessThan(12);
+            executors.get(0).destroyForcibly();
+            outcome = running.get(5, TimeUnit.MINUTES);
+        }
+        assertThat(outcome).isEqualTo(new Sweep.Outcome(16, 0, 16, 0));
+        assertThat(doubled).isEmpty();
+        assertThat(seen).hasSize(16);
+        Sweeps.assertAllCompleted(Report.write(config, out).results());
+        Sweeps.assertSameRuns(config.runs(), pool, out, false);
+        Sweeps.assertNothingElse(config.runs(), out);
+    }
+
+    /** The driver has an extension (a plugin on its class path) that the executors were not given. */
+    @Test
+    void anExtensionMissingOnTheExecutorsStopsTheSweepInOneLine() throws IOException {
+        List<Extension> extensions = new ArrayList<>(Extensions.discover(List.of()));
+        extensions.add(new DriverOnlyExtension());
+        extensions.sort(Comparator.comparing(e -> e.getClass().getName()));
+        Registry driver = Registry.of(extensions);
+        Path out = dir.resolve("missing");
+        try (SweepEngine engine = SweepEngine.open("spark", options())) {
+            Sweep sweep = new Sweep(driver, config, out);
+            assertThatThrownBy(() -> sweep.run(engine, Sweeps.SILENT))
+                    .hasMessageMatching("executor \\d+ on \\S+ loaded other extensions than the driver \\(missing "
+                            + "betalab.spark.DriverOnlyExtension\\): give the executors the same plugin jars "
+                            + "\\(--conf spark.jars=…\\) \\(run \\S+\\)");
+        }
+        assertThat(out.resolve(Sweep.RUNS)).doesNotExist();
+        assertThat(out.resolve(SparkSweepEngine.ATTEMPTS)).doesNotExist();
+    }
+
+    /** Executors whose Spark is another version than the driver's (their class path says 3.5.6). */
+    @Test
+    void anotherSparkOnTheExecutorsStopsTheSweepInOneLine() throws IOException {
+        Path other = Files.createDirectories(dir.resolve("other-spark"));
+        Files.writeString(other.resolve("spark-version-info.properties"), "version=3.5.6\n");
+        Map<String, String> options = options();
+        options.put("spark.executor.extraClassPath", other.toString());
+        Path out = dir.resolve("version");
+        try (SweepEngine engine = SweepEngine.open("spark", options)) {
+            Sweep sweep = new Sweep(registry, config, out);
+            assertThatThrownBy(() -> sweep.run(engine, Sweeps.SILENT))
+                    .hasMessageMatching("executor \\d+ on \\S+ runs Spark 3.5.6 where the driver runs Spark "
+                            + "4\\.0\\.\\d+ \\(run \\S+\\)");
+        }
+        assertThat(out.resolve(Sweep.RUNS)).doesNotExist();
+    }
+}
