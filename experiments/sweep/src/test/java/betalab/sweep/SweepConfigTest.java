@@ -208,7 +208,7 @@ class SweepConfigTest {
         Registry registry = Registry.discover();
         SweepConfig compare = SweepConfig.read(examples.resolve("compare-noise.yaml"));
         List<SweepRun> runs = compare.runs();
-        assertThat(runs).hasSize(225);
+        assertThat(runs).hasSize(250);
         assertThat(compare.methods()).containsExactly("dpo", "learnable_beta", "learnable_beta_reg",
                 "learnable_beta_init", "cdpo", "robust", "beta_dpo", "kl_controller", "ipo");
         Runner train = Runner.of(Kind.TRAIN, registry);
