@@ -210,7 +210,7 @@ class SweepConfigTest {
         List<SweepRun> runs = compare.runs();
         assertThat(runs).hasSize(250);
         assertThat(compare.methods()).containsExactly("dpo", "learnable_beta", "learnable_beta_reg",
-                "learnable_beta_init", "cdpo", "robust", "beta_dpo", "kl_controller", "ipo");
+                "learnable_beta_init", "cdpo", "robust", "beta_dpo", "epsilon_dpo", "kl_controller", "ipo");
         Runner train = Runner.of(Kind.TRAIN, registry);
         for (SweepRun run : runs) {
             Config config = train.resolve(run.config());
