@@ -133,6 +133,12 @@ class ClusterSweepIT {
             }
             List<ProcessHandle> executors = cluster.executors();
             assertThat(executors).as("executors running mid-sweep\n" + cluster.logs()).hasSize(2);
+            // Their threads follow spark.task.cpus (1 here): betalab's pools and the native libraries'.
+            for (ProcessHandle executor : executors) {
+                assertThat(executor.info().commandLine().orElse("")).contains("-Dbetalab.jvm.threads=1");
+                assertThat(Files.readString(Path.of("/proc", Long.toString(executor.pid()), "environ")).split("\0"))
+                        .contains("OMP_NUM_THREADS=1", "OPENBLAS_NUM_THREADS=1");
+            }
             int before = finished.get();
             assertThat(before).as("runs finished when the executor is killed").isLessThan(12);
             executors.get(0).destroyForcibly();
