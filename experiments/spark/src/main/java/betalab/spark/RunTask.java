@@ -34,6 +34,8 @@ final class RunTask extends AbstractFunction2<TaskContext, Iterator<Work>, TaskR
     static final String THREADS_PROPERTY = "betalab.jvm.threads";
 
     private static Registry registry;
+    private static Configuration hadoop;
+    private static String host;
 
     private final Kind kind;
     private final String attempts;
@@ -76,7 +78,7 @@ final class RunTask extends AbstractFunction2<TaskContext, Iterator<Work>, TaskR
             org.apache.hadoop.fs.Path attempt = new org.apache.hadoop.fs.Path(attempts,
                     work.id() + "." + task.taskAttemptId());
             try {
-                FileSystem fs = fileSystem(attempt, SparkHadoopUtil.get().newConfiguration(SparkEnv.get().conf()));
+                FileSystem fs = fileSystem(attempt, hadoop());
                 fs.delete(attempt, true);
                 fs.copyFromLocalFile(false, true, new org.apache.hadoop.fs.Path(runDir.toUri()), attempt);
             } catch (IOException e) {
@@ -110,6 +112,14 @@ final class RunTask extends AbstractFunction2<TaskContext, Iterator<Work>, TaskR
         return registry;
     }
 
+    /** Hadoop's settings as Spark gives them (spark.hadoop.*), made once per JVM: reading them parses XML. */
+    private static synchronized Configuration hadoop() {
+        if (hadoop == null) {
+            hadoop = SparkHadoopUtil.get().newConfiguration(SparkEnv.get().conf());
+        }
+        return hadoop;
+    }
+
     /** The file system of {@code path}; for local files the raw one, which writes no checksum files beside the run's. */
     static FileSystem fileSystem(org.apache.hadoop.fs.Path path, Configuration conf) throws IOException {
         FileSystem fs = path.getFileSystem(conf);
@@ -141,11 +151,14 @@ final class RunTask extends AbstractFunction2<TaskContext, Iterator<Work>, TaskR
                 : message.lines().findFirst().orElse("");
     }
 
-    private static String host() {
-        try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (IOException e) {
-            return "an unknown host";
+    private static synchronized String host() {
+        if (host == null) {
+            try {
+                host = InetAddress.getLocalHost().getHostName();
+            } catch (IOException e) {
+                host = "an unknown host";
+            }
         }
+        return host;
     }
 }

@@ -11,6 +11,7 @@ import betalab.sweep.Sweep;
 import betalab.sweep.SweepConfig;
 import betalab.sweep.SweepEngine;
 import betalab.sweep.SweepRun;
+import betalab.training.RunFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -85,6 +86,11 @@ class ClusterSweepIT {
         Sweeps.assertAllCompleted(Report.write(config, out).results());
         Sweeps.assertSameRuns(config.runs(), pool, out);
         Sweeps.assertNothingElse(config.runs(), out);
+        // Made on the executors, with their extensions: the driver's.
+        for (SweepRun run : config.runs()) {
+            assertThat(RunFiles.JSON.readTree(Sweep.runDirectory(out, run).resolve("provenance.json").toFile())
+                    .path("extensions").toString()).isEqualTo(RunFiles.JSON.valueToTree(registry.extensions()).toString());
+        }
     }
 
     /**
@@ -127,6 +133,12 @@ class ClusterSweepIT {
             }
             List<ProcessHandle> executors = cluster.executors();
             assertThat(executors).as("executors running mid-sweep\n" + cluster.logs()).hasSize(2);
+            // Their threads follow spark.task.cpus (1 here): betalab's pools and the native libraries'.
+            for (ProcessHandle executor : executors) {
+                assertThat(executor.info().commandLine().orElse("")).contains("-Dbetalab.jvm.threads=1");
+                assertThat(Files.readString(Path.of("/proc", Long.toString(executor.pid()), "environ")).split("\0"))
+                        .contains("OMP_NUM_THREADS=1", "OPENBLAS_NUM_THREADS=1");
+            }
             int before = finished.get();
             assertThat(before).as("runs finished when the executor is killed").isLessThan(12);
             executors.get(0).destroyForcibly();
@@ -174,5 +186,31 @@ class ClusterSweepIT {
                             + "4\\.0\\.\\d+ \\(run \\S+\\)");
         }
         assertThat(out.resolve(Sweep.RUNS)).doesNotExist();
+    }
+
+    /** The jar a user hands to spark-submit: betalab's command line, on the cluster spark-submit names. */
+    @Test
+    void betalabSparkSubmitJarRunsThroughSparkSubmit() throws Exception {
+        Path sweep = Files.writeString(dir.resolve("submit.yaml"), LocalSparkSweepTest.SWEEP.replace("seeds: 2", "seeds: 1"));
+        Path out = dir.resolve("submitted");
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m", "-cp", cluster.jars() + "/*"));
+        command.addAll(List.of(System.getProperty("betalab.spark.jvmOptions", "").split(" +")));
+        command.removeIf(String::isBlank);
+        command.addAll(List.of("org.apache.spark.deploy.SparkSubmit", "--master", cluster.master(),
+                "--conf", "spark.driver.host=127.0.0.1", "--conf", "spark.driver.bindAddress=127.0.0.1",
+                "--conf", "spark.ui.enabled=false", "--conf", "spark.executor.memory=512m",
+                System.getProperty(SparkSweepEngine.SUBMIT_JAR_PROPERTY),
+                "sweep", "--engine", "spark", "--config", sweep.toString(), "--out", out.toString()));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("submit.log").toFile());
+        builder.environment().put("SPARK_HOME", cluster.home().toString());
+        Process submit = builder.start();
+        assertThat(submit.waitFor(5, TimeUnit.MINUTES)).isTrue();
+        String log = Files.readString(dir.resolve("submit.log"));
+        assertThat(submit.exitValue()).as(log).isZero();
+        assertThat(log).contains("4 runs: 4 completed now, 0 already done, 0 failed");
+        Sweeps.assertAllCompleted(Report.write(SweepConfig.read(sweep), out).results());
+        Sweeps.assertNothingElse(SweepConfig.read(sweep).runs(), out);
     }
 }

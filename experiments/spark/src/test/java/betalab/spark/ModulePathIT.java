@@ -32,6 +32,7 @@ class ModulePathIT {
         Path app = ROOT.resolve("app/target");
         Path nd4j = ROOT.resolve("tensor-nd4j/target");
         Path spark = ROOT.resolve("experiments/spark/target");
+        assertThat(app.resolve("modules")).as("the app's build (mvn package at the root)").isDirectory();
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--add-modules", "jdk.unsupported", "-verbose:class",
                 "-Dbetalab.engine.path=" + spark.resolve("betalab-spark.jar") + ":" + spark.resolve("engine-lib"),

@@ -54,6 +54,15 @@ final class StandaloneCluster implements AutoCloseable {
         awaitWorkers(workers);
     }
 
+    /** The Spark home's jars/ directory. */
+    Path jars() {
+        return home.resolve("jars");
+    }
+
+    Path home() {
+        return home;
+    }
+
     String master() {
         return "spark://127.0.0.1:" + port;
     }
