@@ -12,6 +12,14 @@ public interface TensorBackend {
     /** Short name used to select this backend ({@code --backend}, {@code betalab.backend}). */
     String name();
 
+    /**
+     * The backend as a run's provenance records it: its name and whatever else decides the last bits
+     * of its results (which kernels run). Runs compared number for number need equal descriptions.
+     */
+    default String describe() {
+        return name();
+    }
+
     /** When several backends are present and none is asked for, the highest priority wins. */
     int priority();
 

@@ -41,17 +41,20 @@ final class RunTask extends AbstractFunction2<TaskContext, Iterator<Work>, TaskR
     private final String attempts;
     private final List<String> extensions;
     private final String sparkVersion;
+    private final String backend;
 
     /**
      * @param attempts     the directory (a Hadoop path) that holds the attempts' directories
      * @param extensions   the driver's extension set, in order
      * @param sparkVersion the driver's Spark
+     * @param backend      the driver's tensor backend as it describes itself (kernels included)
      */
-    RunTask(Kind kind, String attempts, List<String> extensions, String sparkVersion) {
+    RunTask(Kind kind, String attempts, List<String> extensions, String sparkVersion, String backend) {
         this.kind = kind;
         this.attempts = attempts;
         this.extensions = List.copyOf(extensions);
         this.sparkVersion = sparkVersion;
+        this.backend = backend;
     }
 
     @Override
@@ -63,6 +66,12 @@ final class RunTask extends AbstractFunction2<TaskContext, Iterator<Work>, TaskR
             return TaskResult.refused(executor, "runs Spark " + version + " where the driver runs Spark " + sparkVersion);
         }
         Registry here = registry(task.cpus());
+        String kernels = betalab.api.tensor.Backends.current().describe();
+        if (!kernels.equals(backend)) {
+            return TaskResult.refused(executor, "runs the backend " + kernels + " where the driver runs " + backend
+                    + ", whose numbers differ in the last bits: give the executors the driver's JVM options "
+                    + "(spark.executor.extraJavaOptions)");
+        }
         String differs = difference(extensions, here.extensions());
         if (differs != null) {
             return TaskResult.refused(executor, "loaded other extensions than the driver (" + differs + "): "

@@ -119,7 +119,8 @@ final class SparkSweepEngine implements SweepEngine {
         List<Work> works = jobs.stream().map(j -> new Work(j.run().id(), j.config())).toList();
         Started started = new Started(jobs, listener);
         sc.addSparkListener(started);
-        RunTask task = new RunTask(plan.kind(), attempts, plan.registry().extensions(), SparkBuildInfo.spark_version());
+        RunTask task = new RunTask(plan.kind(), attempts, plan.registry().extensions(), SparkBuildInfo.spark_version(),
+                betalab.api.tensor.Backends.current().describe());
         Commit commit = new Commit(fs, plan.dir().toAbsolutePath(), jobs, started, listener);
         LOG.info("sweep {}: {} runs on Spark {} ({})", plan.name(), jobs.size(), sc.version(), sc.master());
         try {
@@ -142,7 +143,11 @@ final class SparkSweepEngine implements SweepEngine {
         conf.setIfMissing("spark.app.name", "betalab sweep " + plan.name());
         int cpus = conf.getInt("spark.task.cpus", 1);
         String threads = "-D" + RunTask.THREADS_PROPERTY + "=" + cpus;
-        conf.set("spark.executor.extraJavaOptions", (conf.get("spark.executor.extraJavaOptions", "") + " " + threads).trim());
+        // Executors run the driver's kernels, whose float32 rounding the runs' numbers depend on.
+        String kernels = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
+                ? " --add-modules jdk.incubator.vector" : "";
+        conf.set("spark.executor.extraJavaOptions",
+                (conf.get("spark.executor.extraJavaOptions", "") + " " + threads + kernels).trim());
         for (String variable : List.of("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")) {
             conf.setIfMissing("spark.executorEnv." + variable, Integer.toString(cpus));
         }

@@ -50,6 +50,7 @@ public final class Provenance {
         p.put("java_version", System.getProperty("java.version"));
         p.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
         p.put("backend", Backends.current().name());
+        p.put("backend_kernels", Backends.current().describe());
         p.put("extensions", extensions);
         return p;
     }

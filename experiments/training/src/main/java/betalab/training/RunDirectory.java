@@ -161,6 +161,13 @@ public final class RunDirectory implements TrainingListener {
             throw new IllegalArgumentException(path + " was run on the backend '" + provenance.get("backend")
                     + "', not '" + backend + "'; resume it on the same backend");
         }
+        String kernels = betalab.api.tensor.Backends.current().describe();
+        Object recordedKernels = provenance.get("backend_kernels");
+        if (recordedKernels != null && !kernels.equals(recordedKernels)) {
+            throw new IllegalArgumentException(path + " was run on " + recordedKernels + ", not " + kernels
+                    + ", whose results differ in the last bits; resume it with the same JVM options "
+                    + "(--add-modules jdk.incubator.vector, betalab.jvm.vectorMatmul)");
+        }
         Object extensions = provenance.get("extensions");
         if (!registry.extensions().equals(extensions)) {
             throw new IllegalArgumentException(path + " was run with the extensions " + extensions + ", but "

@@ -144,5 +144,17 @@ class RunSafetyTest {
         assertThatThrownBy(() -> PreferenceTraining.resume(Runs.REGISTRY, other, row -> { }))
                 .hasMessageStartingWith(other + " was run with the extensions [org.example.GoneExtension], but [")
                 .hasMessageEndingWith("are loaded now; resume it with the same plugins (--plugin-path)");
+
+        // The same backend on other kernels (another float32 matrix kernel) rounds differently.
+        Path kernels = tmp.resolve("kernels");
+        PreferenceTraining.train(Runs.REGISTRY, config, kernels, 4, row -> { });
+        var recorded = (com.fasterxml.jackson.databind.node.ObjectNode) Runs.JSON.readTree(
+                kernels.resolve(RunDirectory.PROVENANCE).toFile());
+        assertThat(recorded.get("backend_kernels").asText()).isEqualTo(Backends.current().describe()).startsWith("jvm (");
+        recorded.put("backend_kernels", "jvm (float32 products on another kernel)");
+        RunFiles.writeJson(kernels.resolve(RunDirectory.PROVENANCE), recorded);
+        assertThatThrownBy(() -> PreferenceTraining.resume(Runs.REGISTRY, kernels, row -> { }))
+                .hasMessageStartingWith(kernels + " was run on jvm (float32 products on another kernel), not jvm (")
+                .hasMessageContaining("whose results differ in the last bits");
     }
 }

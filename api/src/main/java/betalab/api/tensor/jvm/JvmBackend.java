@@ -88,6 +88,12 @@ public final class JvmBackend implements TensorBackend {
         return "jvm";
     }
 
+    /** "jvm", and which kernel runs float32 products: the vector kernel and the plain one round differently. */
+    @Override
+    public String describe() {
+        return "jvm (float32 products on the " + (matmul.usesVectorKernel() ? "vector" : "plain-Java") + " kernel)";
+    }
+
     @Override
     public int priority() {
         return 100;

@@ -73,6 +73,11 @@ final class Matmul {
         return Vector.USABLE;
     }
 
+    /** Whether float32 products past the plain loops run on the vector kernel (loads it to find out). */
+    boolean usesVectorKernel() {
+        return vectorKernel && vectorKernelRuns();
+    }
+
     private final JvmBackend backend;
     private final long blockedMatmulWork;
     private final long parallelMatmulWork;
