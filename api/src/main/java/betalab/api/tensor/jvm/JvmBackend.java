@@ -155,7 +155,7 @@ public final class JvmBackend implements TensorBackend {
             }
             case EXP -> {
                 for (int i = 0; i < n; i++) {
-                    out[i] = (float) Math.exp(in[i]);
+                    out[i] = (float) FastExp.exp(in[i]);
                 }
             }
             case LOG -> {
@@ -864,6 +864,66 @@ public final class JvmBackend implements TensorBackend {
         double[] out = new double[index.length];
         for (int i = 0; i < index.length; i++) {
             out[i] = s.d[index[i]];
+        }
+        return JvmStorage.of(this, out);
+    }
+
+    /** As the default for float64; float32 read and written as floats, with {@link FastExp}, which rounds alike. */
+    @Override
+    public Storage logSoftmaxAxis(Storage x, int[] shape, int axis) {
+        JvmStorage s = js(x);
+        if (s.f == null) {
+            return TensorBackend.super.logSoftmaxAxis(x, shape, axis);
+        }
+        float[] in = s.f;
+        float[] out = new float[in.length];
+        int len = shape[axis];
+        int inner = Shapes.size(Arrays.copyOfRange(shape, axis + 1, shape.length));
+        int outer = len * inner == 0 ? 0 : in.length / (len * inner);
+        for (int o = 0; o < outer; o++) {
+            for (int i = 0; i < inner; i++) {
+                int base = o * len * inner + i;
+                double max = Double.NEGATIVE_INFINITY;
+                for (int j = 0; j < len; j++) {
+                    max = Math.max(max, in[base + j * inner]);
+                }
+                double sum = 0;
+                for (int j = 0; j < len; j++) {
+                    sum += FastExp.exp(in[base + j * inner] - max);
+                }
+                double logSum = Math.log(sum);
+                for (int j = 0; j < len; j++) {
+                    out[base + j * inner] = (float) ((in[base + j * inner] - max) - logSum);
+                }
+            }
+        }
+        return JvmStorage.of(this, out);
+    }
+
+    @Override
+    public Storage logSoftmaxBackward(Storage y, Storage gradY, int[] shape, int axis) {
+        JvmStorage ys = js(y);
+        JvmStorage gs = js(gradY);
+        if (ys.f == null || gs.f == null) {
+            return TensorBackend.super.logSoftmaxBackward(y, gradY, shape, axis);
+        }
+        float[] yv = ys.f;
+        float[] g = gs.f;
+        float[] out = new float[yv.length];
+        int len = shape[axis];
+        int inner = Shapes.size(Arrays.copyOfRange(shape, axis + 1, shape.length));
+        int outer = len * inner == 0 ? 0 : yv.length / (len * inner);
+        for (int o = 0; o < outer; o++) {
+            for (int i = 0; i < inner; i++) {
+                int base = o * len * inner + i;
+                double sum = 0;
+                for (int j = 0; j < len; j++) {
+                    sum += g[base + j * inner];
+                }
+                for (int j = 0; j < len; j++) {
+                    out[base + j * inner] = (float) (g[base + j * inner] - FastExp.exp(yv[base + j * inner]) * sum);
+                }
+            }
         }
         return JvmStorage.of(this, out);
     }
