@@ -143,9 +143,10 @@ final class SparkSweepEngine implements SweepEngine {
         conf.setIfMissing("spark.app.name", "betalab sweep " + plan.name());
         int cpus = conf.getInt("spark.task.cpus", 1);
         String threads = "-D" + RunTask.THREADS_PROPERTY + "=" + cpus;
-        // Executors run the driver's kernels, whose float32 rounding the runs' numbers depend on.
-        String kernels = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
-                ? " --add-modules jdk.incubator.vector" : "";
+        // Executors run the driver's kernels, whose float32 rounding the runs' numbers depend on (each
+        // task checks that it describes its backend as the driver does).
+        boolean vector = betalab.api.tensor.Backends.current().describe().contains("vector kernel");
+        String kernels = vector ? " --add-modules jdk.incubator.vector" : " -Dbetalab.jvm.vectorMatmul=false";
         conf.set("spark.executor.extraJavaOptions",
                 (conf.get("spark.executor.extraJavaOptions", "") + " " + threads + kernels).trim());
         for (String variable : List.of("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")) {

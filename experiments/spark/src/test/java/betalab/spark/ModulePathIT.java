@@ -34,7 +34,7 @@ class ModulePathIT {
         Path spark = ROOT.resolve("experiments/spark/target");
         assertThat(app.resolve("modules")).as("the app's build (mvn package at the root)").isDirectory();
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--add-modules", "jdk.unsupported", "-verbose:class",
+                "--add-modules", "jdk.unsupported,jdk.incubator.vector", "-verbose:class",
                 "-Dbetalab.engine.path=" + spark.resolve("betalab-spark.jar") + ":" + spark.resolve("engine-lib"),
                 "-p", app.resolve("betalab-app.jar") + ":" + app.resolve("modules"),
                 "-cp", nd4j.resolve("betalab-tensor-nd4j.jar") + ":" + nd4j.resolve("engine-lib") + "/*",
