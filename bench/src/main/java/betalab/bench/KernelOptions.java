@@ -18,7 +18,8 @@ import org.bytedeco.openblas.global.openblas;
  * The options for float32 products, side by side in one JVM, taking turns so that load on the
  * machine hits them alike: the JVM backend's vector kernel, its plain-Java fallback, the ND4J
  * backend's {@code matmul}, and OpenBLAS's {@code cblas_sgemm} called directly on Java arrays
- * through {@code org.bytedeco:openblas} (the library ND4J brings). Prints the median per call.
+ * through {@code org.bytedeco:openblas} (the library ND4J brings). Prints the median per call over
+ * 12 turns (after 3 untimed), each turn about 0.5 GFLOP.
  *
  * <pre>
  * java --add-modules jdk.unsupported,jdk.incubator.vector -cp 'bench/target/betalab-bench.jar:bench/target/lib/*' \
@@ -80,14 +81,17 @@ public final class KernelOptions {
             double flops = 2.0 * batch * m * k * n;
             int calls = (int) Math.max(1, Math.ceil(5e8 / flops));
             Map<String, List<Double>> times = new LinkedHashMap<>();
-            for (int round = 0; round < 25; round++) {
+            for (int round = 0; round < 15; round++) {
                 for (Map.Entry<String, Runnable> op : ops.entrySet()) {
+                    // OpenBLAS's and ND4J's worker threads spin for a while after a call; on 2 cores they
+                    // would slow whichever option runs next.
+                    pause();
                     long t0 = System.nanoTime();
                     for (int c = 0; c < calls; c++) {
                         op.getValue().run();
                     }
                     double ms = (System.nanoTime() - t0) / 1e6 / calls;
-                    if (round >= 5) {
+                    if (round >= 3) {
                         times.computeIfAbsent(op.getKey(), x -> new ArrayList<>()).add(ms);
                     }
                 }
@@ -102,5 +106,13 @@ public final class KernelOptions {
             System.out.println(line);
         }
         System.exit(0);
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(200);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }
