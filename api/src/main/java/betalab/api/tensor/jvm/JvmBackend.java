@@ -58,8 +58,9 @@ public final class JvmBackend implements TensorBackend {
 
     /**
      * A backend with its own matmul settings; {@code new JvmBackend(0, 0, 2)} sends every product,
-     * however small, through the cache-blocked kernel and splits it over two threads where it has
-     * at least 16 rows or columns (parts are multiples of 8 wide).
+     * however small, through the blocked kernels (the vector kernel for float32 where it runs) and
+     * splits it over two threads where it has at least 16 rows or columns (parts are multiples of
+     * the kernel's tile, or of 8 where that leaves a part empty).
      *
      * @param blockedMatmulWork products with at least this many multiply-adds (m·k·n) take the blocked kernel
      * @param parallelMatmulWork blocked products with at least this many multiply-adds are split over threads

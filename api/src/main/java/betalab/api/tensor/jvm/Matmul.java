@@ -19,8 +19,9 @@ import java.util.concurrent.ForkJoinTask;
  *       into double panels and accumulates in double (four rows of C at a time, written so that
  *       HotSpot's C2 vectorises it with fused multiply-adds), rounding once at the end.</li>
  * </ul>
- * Past {@code parallelWork} multiply-adds the blocked kernels split C's columns (or rows, when it is
- * narrow) over the calling thread and the common fork-join pool.
+ * Past {@code parallelWork} multiply-adds the blocked kernels split C's columns or rows over the
+ * calling thread and the common fork-join pool (the vector kernel its longer side, the double kernel
+ * its columns unless C is narrow).
  */
 final class Matmul {
     /** Depth of the packed panels: columns of op(A), rows of op(B). */
@@ -129,7 +130,9 @@ final class Matmul {
             if (work < parallelMatmulWork || threads == 1) {
                 part.compute(0, m, 0, n);
             } else {
-                split(part, m, n, threads, VectorGemm.MR, VectorGemm.NR);
+                // Each thread packs all of op(A) when C's columns are split, all of op(B) when its rows
+                // are: splitting the longer side leaves each packed value the most multiply-adds.
+                split(part, m, n, n >= m, threads, VectorGemm.MR, VectorGemm.NR);
             }
             return JvmStorage.of(backend, out);
         }
@@ -139,7 +142,7 @@ final class Matmul {
             blockedMatmul(ops, 0, m, 0, n);
         } else {
             split((rowFrom, rowTo, colFrom, colTo) -> blockedMatmul(ops, rowFrom, rowTo, colFrom, colTo),
-                    m, n, threads, 8, 8);
+                    m, n, n >= 64 * threads || n >= m, threads, 8, 8);
         }
         return ops.outF != null ? JvmStorage.of(backend, ops.outF) : JvmStorage.of(backend, ops.outD);
     }
@@ -211,12 +214,11 @@ final class Matmul {
     }
 
     /**
-     * Splits C's columns (or, when it is narrow, its rows) into one part per thread, on multiples of
-     * the kernel's tile where the extent allows; the calling thread computes the first part while the
-     * common pool computes the others.
+     * Splits C's columns (or its rows) into one part per thread, on multiples of the kernel's tile
+     * where the extent allows; the calling thread computes the first part while the common pool
+     * computes the others.
      */
-    private static void split(Part part, int m, int n, int threads, int rowTile, int colTile) {
-        boolean byColumns = n >= 64 * threads || n >= m;
+    private static void split(Part part, int m, int n, boolean byColumns, int threads, int rowTile, int colTile) {
         int extent = byColumns ? n : m;
         int tile = byColumns ? colTile : rowTile;
         int parts = Math.min(threads, Math.max(1, extent / 8));

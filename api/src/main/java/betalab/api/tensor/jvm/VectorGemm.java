@@ -101,16 +101,42 @@ final class VectorGemm {
         for (int ir = 0; ir < mc; ir += MR) {
             int h = Math.min(MR, mc - ir);
             int base = ir * kc;
-            if (aCol == 1) {
-                // op(A) = A: each row of A is read along p.
+            if (aCol == 1 && h == MR) {
+                // op(A) = A: six rows of A read side by side along p, the panel written in order.
+                int s0 = aOff + (ic + ir) * aRow + pc;
+                int s1 = s0 + aRow;
+                int s2 = s1 + aRow;
+                int s3 = s2 + aRow;
+                int s4 = s3 + aRow;
+                int s5 = s4 + aRow;
+                for (int p = 0, d = base; p < kc; p++, d += MR) {
+                    aPack[d] = a[s0 + p];
+                    aPack[d + 1] = a[s1 + p];
+                    aPack[d + 2] = a[s2 + p];
+                    aPack[d + 3] = a[s3 + p];
+                    aPack[d + 4] = a[s4 + p];
+                    aPack[d + 5] = a[s5 + p];
+                }
+            } else if (aCol == 1) {
+                // The last, partial panel: each row of A read along p.
                 for (int r = 0; r < h; r++) {
                     int src = aOff + (ic + ir + r) * aRow + pc;
                     for (int p = 0; p < kc; p++) {
                         aPack[base + p * MR + r] = a[src + p];
                     }
                 }
-            } else {
+            } else if (h == MR) {
                 // op(A) = Aᵀ: row pc + p of A holds the MR values of step p side by side.
+                for (int p = 0, d = base; p < kc; p++, d += MR) {
+                    int src = aOff + (pc + p) * aCol + (ic + ir) * aRow;
+                    aPack[d] = a[src];
+                    aPack[d + 1] = a[src + 1];
+                    aPack[d + 2] = a[src + 2];
+                    aPack[d + 3] = a[src + 3];
+                    aPack[d + 4] = a[src + 4];
+                    aPack[d + 5] = a[src + 5];
+                }
+            } else {
                 for (int p = 0; p < kc; p++) {
                     int src = aOff + (pc + p) * aCol + (ic + ir) * aRow;
                     int dst = base + p * MR;
