@@ -123,6 +123,13 @@ def main():
               med(java, "bandit-dpo"), med(torch, "bandit-dpo"), 0.5, "≤ 0.5 × PyTorch")
     ratio_row("bandit-learnable", "the same, β(x; πθ) = Softplus MLP dy → 32 → 1 on the representation",
               med(java, "bandit-learnable"), med(torch, "bandit-learnable"), 0.5, "≤ 0.5 × PyTorch")
+    lm_model = "Llama-family decoder, byte vocabulary, hidden 128, 4 layers, 4 heads, context 64, float32"
+    ratio_row("lm-step", lm_model + ": one training step on 12 × 64 tokens (forward, cross-entropy, backward, AdamW)",
+              med(java, "lm-step"), med(torch, "lm-step"), 1.0, "≤ 1.0 × PyTorch")
+    ratio_row("lm-logps", "the same model: summed completion log-probs of 16 pairs (prompt 16, completions 48 tokens)",
+              med(java, "lm-logps"), med(torch, "lm-logps"), 1.0, "≤ 1.0 × PyTorch")
+    ratio_row("lm-generate", "the same model: 64 tokens after an 8-token prompt, key/value cache",
+              med(java, "lm-generate"), med(torch, "lm-generate"), 1.0, "≤ 1.0 × PyTorch")
     cold_b = numbers(os.path.join(work, "cold-betalab.txt"))
     cold_p = numbers(os.path.join(work, "cold-pytorch.txt"))
     if cold_b and cold_p:

@@ -228,6 +228,8 @@ WORKLOADS = {
 }
 for _name, *_shape in PRODUCTS:
     WORKLOADS[_name] = (product_job(*_shape), 10, 15)
+import lm  # noqa: E402  (bench/pytorch/lm.py: the language-model workloads)
+WORKLOADS.update(lm.WORKLOADS)
 PRODUCT_SHAPES = {name: shape for name, *shape in PRODUCTS}
 
 

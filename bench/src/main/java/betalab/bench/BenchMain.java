@@ -45,6 +45,16 @@ public final class BenchMain {
         double run() throws Exception;
     }
 
+    private static LmWorkloads lm;
+
+    /** The language-model workloads share one model and optimizer, made at their first use. */
+    private static LmWorkloads lm(Registry registry) {
+        if (lm == null) {
+            lm = new LmWorkloads(registry);
+        }
+        return lm;
+    }
+
     public static void main(String[] args) throws Exception {
         Map<String, String> opts = options(args);
         int threads = Integer.parseInt(opts.getOrDefault("threads", "2"));
@@ -79,7 +89,10 @@ public final class BenchMain {
                 new Spec("medium", 1, 3, w::medium),
                 new Spec("medium-nd4j", 1, 3, () -> onBackend("nd4j", w::medium, jvm)),
                 new Spec("bandit-dpo", 3, 9, () -> w.bandit(false)),
-                new Spec("bandit-learnable", 3, 9, () -> w.bandit(true)));
+                new Spec("bandit-learnable", 3, 9, () -> w.bandit(true)),
+                new Spec("lm-step", 2, 5, () -> lm(registry).step()),
+                new Spec("lm-logps", 2, 5, () -> lm(registry).logps()),
+                new Spec("lm-generate", 1, 3, () -> lm(registry).generate()));
         List<Spec> all = new ArrayList<>(specs);
         for (Products.Product p : Products.ALL) {
             Products.Prepared prepared = p.prepare(jvm);

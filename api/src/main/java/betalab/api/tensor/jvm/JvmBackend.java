@@ -18,15 +18,18 @@ import java.util.concurrent.ForkJoinPool;
  * <p>Float32 storage is a {@code float[]}, float64 a {@code double[]}. Float32 arithmetic gives the
  * float32 result exactly: + − × ÷ are done in float (the same as in double then rounded, since a
  * double holds more than twice a float's digits), every other function in double and rounded once.
- * Sums and matrix products accumulate in double and round at the end. Kernels mixing precisions
- * widen their float32 operands and compute in float64.
+ * Sums accumulate in double and round at the end, and so do matrix products, except float32
+ * products of at least 8,192 multiply-adds when the JVM has {@code jdk.incubator.vector}: those run
+ * on {@link Matmul}'s vector kernel, which accumulates in float32 as BLAS sgemm and PyTorch do (so
+ * {@link #describe()} names the kernel: runs compared number for number need the same one). Kernels
+ * mixing precisions widen their float32 operands and compute in float64.
  *
  * <p>Every kernel picks its operation once and then runs tight loops: broadcasting walks rows of
  * the output with an inner contiguous loop rather than stepping an index per element. Matrix
- * products past a small size take a cache-blocked kernel (packed panels of op(A) and op(B), four
- * rows of C at a time, written so that HotSpot's C2 vectorises it with fused multiply-adds), and
- * large ones split their columns over threads of the common fork-join pool; the sizes are set by
- * system properties, or per backend through {@link #JvmBackend(long, long, int)}. The backend keeps no
+ * products past a small size take {@link Matmul}'s blocked kernels (the vector kernel for float32
+ * where the module is present, else double panels that C2 vectorises), and large ones split over
+ * threads of the common fork-join pool; the sizes are set by system properties, or per backend
+ * through {@link #JvmBackend(long, long, int)}. The backend keeps no
  * mutable state other than per-thread scratch, so tensors may be computed on several threads at once.
  */
 public final class JvmBackend implements TensorBackend {
