@@ -109,7 +109,7 @@ def _cached_forward(model, ids, start, cache):
 
 
 WORKLOADS = {
-    "lm-step": (lm_step, 2, 5),
-    "lm-logps": (lm_logps, 2, 5),
-    "lm-generate": (lm_generate, 1, 3),
+    "lm-step": (lm_step, 5, 10),
+    "lm-logps": (lm_logps, 5, 10),
+    "lm-generate": (lm_generate, 2, 5),
 }

@@ -90,9 +90,11 @@ public final class BenchMain {
                 new Spec("medium-nd4j", 1, 3, () -> onBackend("nd4j", w::medium, jvm)),
                 new Spec("bandit-dpo", 3, 9, () -> w.bandit(false)),
                 new Spec("bandit-learnable", 3, 9, () -> w.bandit(true)),
-                new Spec("lm-step", 2, 5, () -> lm(registry).step()),
-                new Spec("lm-logps", 2, 5, () -> lm(registry).logps()),
-                new Spec("lm-generate", 1, 3, () -> lm(registry).generate()));
+                // The model's steps run long enough that C2 (and the Vector API, slow until compiled) needs
+                // dozens of them to reach steady state, which is what a training run sees.
+                new Spec("lm-step", 30, 10, () -> lm(registry).step()),
+                new Spec("lm-logps", 30, 10, () -> lm(registry).logps()),
+                new Spec("lm-generate", 10, 5, () -> lm(registry).generate()));
         List<Spec> all = new ArrayList<>(specs);
         for (Products.Product p : Products.ALL) {
             Products.Prepared prepared = p.prepare(jvm);
