@@ -1,6 +1,5 @@
 package betalab.models;
 
-import betalab.api.Stateful;
 import betalab.api.preference.BetaEstimator;
 import betalab.api.preference.PreferenceBatch;
 import betalab.api.registry.Knob;
@@ -70,11 +69,11 @@ public final class EpsilonDpo implements BetaEstimator {
         double[] down;
         try (var noGrad = Tensor.noGrad()) {
             Tensor mask = d.mask(batch);
-            Tensor policy = concat(batch.policyChosen(), batch.policyRejected());
-            Tensor reference = concat(batch.refChosen(), batch.refRejected());
-            lr = logRatios(policy);
-            up = logRatios(mixed(d, mask, policy, reference, 1 + epsilon, -epsilon));
-            down = logRatios(mixed(d, mask, policy, reference, 1 - epsilon, epsilon));
+            Tensor policyMargin = batch.policyChosen().sub(batch.policyRejected());
+            Tensor referenceMargin = batch.refChosen().sub(batch.refRejected());
+            lr = policyMargin.toDoubleArray();
+            up = mixedMargin(d, mask, policyMargin, referenceMargin, 1 + epsilon, -epsilon);
+            down = mixedMargin(d, mask, policyMargin, referenceMargin, 1 - epsilon, epsilon);
         }
         int[] s = new int[lr.length];
         for (int i = 0; i < s.length; i++) {
@@ -88,28 +87,16 @@ public final class EpsilonDpo implements BetaEstimator {
     }
 
     /**
-     * Each completion's log-probability under softmax(a·log πθ + b·log π_ref) at every position: its
-     * mixed token log-probabilities a·Σ log πθ(y_t) + b·Σ log π_ref(y_t), less the positions' log-normalisers.
+     * Each pair's log-ratio log π(y_w) − log π(y_l) under π = softmax(a·log πθ + b·log π_ref) at every
+     * position: the mixed margins a·(log πθ(y_w) − log πθ(y_l)) + b·(the reference's), less the
+     * difference of the two completions' summed log-normalisers.
      */
-    private static Tensor mixed(PreferenceBatch.Distributions d, Tensor mask, Tensor policy, Tensor reference,
-                                double a, double b) {
+    private static double[] mixedMargin(PreferenceBatch.Distributions d, Tensor mask, Tensor policyMargin,
+                                        Tensor referenceMargin, double a, double b) {
         Tensor normalisers = d.policy().mul(a).add(d.reference().mul(b)).logSumExp(2).mul(mask).sum(1);
-        return policy.mul(a).add(reference.mul(b)).sub(normalisers);
-    }
-
-    private static Tensor concat(Tensor chosen, Tensor rejected) {
-        double[] c = chosen.toDoubleArray();
-        double[] r = rejected.toDoubleArray();
-        double[] both = new double[c.length + r.length];
-        System.arraycopy(c, 0, both, 0, c.length);
-        System.arraycopy(r, 0, both, c.length, r.length);
-        return Tensor.of(chosen.dtype(), both, both.length);
-    }
-
-    /** log π(y_w) − log π(y_l) of each pair from per-completion values [2n]. */
-    private static double[] logRatios(Tensor perCompletion) {
-        return PreferenceBatch.Distributions.chosen(perCompletion)
-                .sub(PreferenceBatch.Distributions.rejected(perCompletion)).toDoubleArray();
+        Tensor normaliserMargin = PreferenceBatch.Distributions.chosen(normalisers)
+                .sub(PreferenceBatch.Distributions.rejected(normalisers));
+        return policyMargin.mul(a).add(referenceMargin.mul(b)).sub(normaliserMargin).toDoubleArray();
     }
 
     private Tensor betas(PreferenceBatch batch, int[] s) {
@@ -146,16 +133,11 @@ public final class EpsilonDpo implements BetaEstimator {
     /** "beta": the current global β. */
     @Override
     public Map<String, double[]> state() {
-        return Map.of("beta", new double[] {beta});
+        return SavedCoefficient.save(beta);
     }
 
     @Override
     public void loadState(Map<String, double[]> state) {
-        double saved = Stateful.entry(state, "beta", 1)[0];
-        if (!(saved > 0) || Double.isInfinite(saved)) {
-            throw new IllegalArgumentException("saved state entry 'beta' must be a positive finite number, got "
-                    + saved);
-        }
-        beta = saved;
+        beta = SavedCoefficient.load(state);
     }
 }
