@@ -1,6 +1,5 @@
 package betalab.models;
 
-import betalab.api.Stateful;
 import betalab.api.preference.BetaEstimator;
 import betalab.api.preference.PreferenceBatch;
 import betalab.api.registry.Knob;
@@ -96,16 +95,11 @@ public final class KlController implements BetaEstimator {
     /** "beta": the current coefficient. */
     @Override
     public Map<String, double[]> state() {
-        return Map.of("beta", new double[] {beta});
+        return SavedCoefficient.save(beta);
     }
 
     @Override
     public void loadState(Map<String, double[]> state) {
-        double saved = Stateful.entry(state, "beta", 1)[0];
-        if (!(saved > 0) || Double.isInfinite(saved)) {
-            throw new IllegalArgumentException("saved state entry 'beta' must be a positive finite number, got "
-                    + saved);
-        }
-        beta = saved;
+        beta = SavedCoefficient.load(state);
     }
 }
