@@ -59,9 +59,22 @@ class LogProbsTest {
                     Tensor.zeros(DType.FLOAT64, batch.prompts().length, 1), null, null, null);
         }
 
+        /** Each token drawn from π(v) = (v + 1)/15, one uniform of {@code rng} per token. */
         @Override
         public int[][] sample(int[][] prompts, int maxTokens, Rng rng) {
-            throw new UnsupportedOperationException();
+            int[][] out = new int[prompts.length][maxTokens];
+            for (int[] completion : out) {
+                double[] u = rng.uniform(maxTokens, 0, 1);
+                for (int t = 0; t < maxTokens; t++) {
+                    double cumulative = 0;
+                    int v = 0;
+                    while (v < 4 && u[t] >= (cumulative += Math.exp(logp(v)))) {
+                        v++;
+                    }
+                    completion[t] = v;
+                }
+            }
+            return out;
         }
 
         @Override
@@ -93,7 +106,13 @@ class LogProbsTest {
 
                 @Override
                 public String decode(int[] ids) {
-                    throw new UnsupportedOperationException();
+                    StringBuilder text = new StringBuilder();
+                    for (int id : ids) {
+                        if (id != endOfSequence()) {
+                            text.append((char) ('a' + id));
+                        }
+                    }
+                    return text.toString();
                 }
 
                 @Override
