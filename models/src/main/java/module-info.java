@@ -10,6 +10,7 @@ module betalab.models {
 
     exports betalab.models;
     exports betalab.models.hf;
+    exports betalab.models.transformer;
 
     provides betalab.api.registry.Extension with betalab.models.BetaSchemesExtension,
             betalab.models.PoliciesExtension;
