@@ -5,6 +5,7 @@ import betalab.api.random.Rng;
 import betalab.api.registry.ExtensionPoint;
 import betalab.api.tensor.DType;
 import betalab.api.tensor.Tensor;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -17,7 +18,10 @@ public interface Task {
     /** The tasks, bound by name. */
     ExtensionPoint<Task, Context> POINT = ExtensionPoint.of("task", "Tasks", Task.class);
 
-    /** The number of distinct completion tokens: a policy's vocabulary. */
+    /**
+     * The number of distinct completion tokens: a policy's vocabulary; 0 where the task takes the
+     * policy's own (a pretrained language model's, whose tokenizer the task uses).
+     */
     int vocabularySize();
 
     /** Tables of feature vectors policies may read, by name (see {@link Policy.Context}). */
@@ -49,6 +53,15 @@ public interface Task {
         /** Whether a larger {@link #headline()} is better. */
         default boolean higherIsBetter() {
             return true;
+        }
+
+        /**
+         * A few examples from the last {@link #evaluate} for people to read — completions of fixed
+         * held-out prompts by the policy and the reference, say — each a flat record of names to
+         * strings and numbers; empty where the task has none.
+         */
+        default List<Map<String, Object>> samples() {
+            return List.of();
         }
     }
 
