@@ -36,14 +36,55 @@ public record PreferenceBatch(Tensor policyChosen, Tensor policyRejected, Tensor
      * rejected one row n + i, and T the longest completion (positions past a completion's length hold
      * any distribution, so readers mask them by length).
      */
-    public record Distributions(Tensor policy, Tensor reference) {
-        public Distributions {
-            Objects.requireNonNull(policy, "policy");
-            Objects.requireNonNull(reference, "reference");
-            if (policy.rank() != 3 || policy.dim(0) % 2 != 0 || !java.util.Arrays.equals(policy.shape(), reference.shape())) {
+    public static final class Distributions {
+        private final Tensor policy;
+        private Tensor reference;
+        private java.util.function.Supplier<Tensor> referenceSource;
+
+        public Distributions(Tensor policy, Tensor reference) {
+            this(policy);
+            this.reference = requireLike(Objects.requireNonNull(reference, "reference"));
+        }
+
+        private Distributions(Tensor policy) {
+            this.policy = Objects.requireNonNull(policy, "policy");
+            if (policy.rank() != 3 || policy.dim(0) % 2 != 0) {
+                throw new IllegalArgumentException("distributions must be [2n, T, V], got "
+                        + java.util.Arrays.toString(policy.shape()));
+            }
+        }
+
+        /**
+         * The policy's distributions now, the reference's when first read: a frozen reference whose
+         * log-probabilities were computed once is scored again only for a method that reads its
+         * whole distributions (ε-DPO).
+         */
+        public static Distributions withLazyReference(Tensor policy, java.util.function.Supplier<Tensor> reference) {
+            Distributions d = new Distributions(policy);
+            d.referenceSource = Objects.requireNonNull(reference, "reference");
+            return d;
+        }
+
+        private Tensor requireLike(Tensor reference) {
+            if (!java.util.Arrays.equals(policy.shape(), reference.shape())) {
                 throw new IllegalArgumentException("distributions must be [2n, T, V] for policy and reference alike, got "
                         + java.util.Arrays.toString(policy.shape()) + " and " + java.util.Arrays.toString(reference.shape()));
             }
+            return reference;
+        }
+
+        /** The policy's log-probabilities, [2n, T, V], with gradient. */
+        public Tensor policy() {
+            return policy;
+        }
+
+        /** The reference's log-probabilities, [2n, T, V], without gradient. */
+        public Tensor reference() {
+            if (reference == null) {
+                reference = requireLike(referenceSource.get());
+                referenceSource = null;
+            }
+            return reference;
         }
 
         /** Each completion's length mask, [2n, T]: 1 where position t &lt; its length. */

@@ -20,7 +20,12 @@ import java.util.Map;
  *   <li>the same with each pair's own β: {@code rewards_beta/chosen} = mean β_i·c, …;</li>
  *   <li>the β used: {@code beta/mean}, {@code beta/std} (population), {@code beta/min},
  *       {@code beta/max}, and the seed experiment's {@code beta/mean_h_pos} and
- *       {@code beta/mean_h_neg}: mean β of pairs whose margin h = c − r is positive, and of the rest.</li>
+ *       {@code beta/mean_h_neg}: mean β of pairs whose margin h = c − r is positive, and of the rest;</li>
+ *   <li>for a language model, from its next-token distributions: {@code entropy} = mean over
+ *       completion tokens (chosen and rejected) of −Σ_v πθ(v) log πθ(v), {@code mean_token_accuracy}
+ *       = share of chosen completion tokens that are πθ's most likely next token, and
+ *       {@code num_tokens} = tokens read in training so far (TRL's count: prompt and completion of
+ *       each chosen and each rejected sequence).</li>
  * </ul>
  */
 public final class PreferenceMetrics implements StepMetrics {
@@ -46,6 +51,11 @@ public final class PreferenceMetrics implements StepMetrics {
     private double betaMax = Double.NEGATIVE_INFINITY;
     private double betaPositive;
     private long positive;
+    private long completionTokens;
+    private double entropy;
+    private long chosenTokens;
+    private long predicted;
+    private long tokensSeen;
 
     /** Empty, for rewards/… with the base β {@code baseBeta}. */
     public PreferenceMetrics(double baseBeta) {
@@ -109,6 +119,47 @@ public final class PreferenceMetrics implements StepMetrics {
         betaMax = Math.max(betaMax, o.betaMax);
         betaPositive += o.betaPositive;
         positive += o.positive;
+        completionTokens += o.completionTokens;
+        entropy += o.entropy;
+        chosenTokens += o.chosenTokens;
+        predicted += o.predicted;
+        tokensSeen = Math.max(tokensSeen, o.tokensSeen);
+    }
+
+    /**
+     * Adds a language model's token statistics of a batch: {@code distributions} is πθ's log-probability
+     * of every vocabulary entry at each completion position, [2n, T, V] (chosen rows first), for
+     * completions {@code completions} (the chosen n, then the rejected n); {@code tokensSeen} is the
+     * count of tokens read in training up to and including this batch.
+     */
+    public void addTokens(Tensor distributions, int[][] completions, long tokensSeen) {
+        int width = distributions.dim(1);
+        int vocabulary = distributions.dim(2);
+        int n = completions.length / 2;
+        double[] logps = distributions.toDoubleArray();
+        for (int j = 0; j < completions.length; j++) {
+            for (int t = 0; t < completions[j].length; t++) {
+                int at = (j * width + t) * vocabulary;
+                double h = 0;
+                int best = 0;
+                for (int v = 0; v < vocabulary; v++) {
+                    double l = logps[at + v];
+                    if (l > Double.NEGATIVE_INFINITY) {
+                        h -= Math.exp(l) * l;
+                    }
+                    if (l > logps[at + best]) {
+                        best = v;
+                    }
+                }
+                entropy += h;
+                completionTokens++;
+                if (j < n) {
+                    chosenTokens++;
+                    predicted += best == completions[j][t] ? 1 : 0;
+                }
+            }
+        }
+        this.tokensSeen = Math.max(this.tokensSeen, tokensSeen);
     }
 
     /** Pairs added. */
@@ -133,6 +184,11 @@ public final class PreferenceMetrics implements StepMetrics {
             if (!Double.isNaN(v[i])) {
                 m.put(KEYS.get(i), v[i]);
             }
+        }
+        if (completionTokens > 0) {
+            m.put("entropy", entropy / completionTokens);
+            m.put("mean_token_accuracy", (double) predicted / chosenTokens);
+            m.put("num_tokens", (double) tokensSeen);
         }
         return m;
     }

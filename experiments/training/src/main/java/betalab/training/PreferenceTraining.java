@@ -57,6 +57,11 @@ public final class PreferenceTraining implements Trainable<int[]> {
             "WPO: each pair's loss times min(1, exp(a(y_w) + a(y_l))), a(y) the mean over tokens of "
                     + "log πθ(y_t) − log Σ_v πθ(v)² (Zhou et al. 2024; TRL's use_weighting)");
 
+    public static final Knob<Double> LD_ALPHA = Knob.real("ld_alpha", 1.0,
+            "LD-DPO (Liu et al. 2024; TRL's ld_alpha): in each pair, the tokens of the longer completion past the "
+                    + "shorter one's length count with this weight in its log-probability, policy's and reference's "
+                    + "alike; 1 counts every token fully").between(0, 1, true);
+
     public static final Knob<String> BETA_FROM = Knob.text("beta_from", null,
             "a betalab fit-beta run directory: β starts from the state fitted there (the beta section must "
                     + "name the fitted scheme with the fitted knobs)");
@@ -71,7 +76,7 @@ public final class PreferenceTraining implements Trainable<int[]> {
 
     /** What a training config holds. */
     public static final ConfigSchema SCHEMA = ConfigSchema.of(List.of(SEED, RNG, STEPS, EPOCHS, BATCH_SIZE,
-                    EVAL_EVERY, CHECKPOINT_EVERY, LOG_EVERY, GRAD_CLIP, USE_WEIGHTING, BETA_FROM))
+                    EVAL_EVERY, CHECKPOINT_EVERY, LOG_EVERY, GRAD_CLIP, USE_WEIGHTING, LD_ALPHA, BETA_FROM))
             .component("task", Task.POINT, "bandit", Map.of())
             .component("policy", Policy.POINT, "log_linear", Map.of())
             .section("reference_sync", List.of(SYNC_MODE, SYNC_EVERY, SYNC_ALPHA))
@@ -85,6 +90,8 @@ public final class PreferenceTraining implements Trainable<int[]> {
     private final Task task;
     private final Policy policy;
     private final Policy reference;
+    private final double ldAlpha;
+    private final int batchSize;
     private final PreferencePairs pairs;
     private final Task.Evaluator evaluator;
     private final BetaEstimator beta;
@@ -93,6 +100,7 @@ public final class PreferenceTraining implements Trainable<int[]> {
     private final Optimizer optimizer;
     private final int stepsPerEpoch;
     private int[] order;
+    private long tokensSeen;
 
     /** Builds everything the config names, in a fixed order of random draws; nothing is written. */
     public PreferenceTraining(Config resolved, Registry registry) {
@@ -107,7 +115,9 @@ public final class PreferenceTraining implements Trainable<int[]> {
         try (var noGrad = Tensor.noGrad()) {
             prepared = task.prepare(reference, rng);
         }
-        pairs = prepared.train();
+        ldAlpha = resolved.get(LD_ALPHA);
+        batchSize = resolved.get(BATCH_SIZE);
+        pairs = withReferenceLogps(resolved, prepared.train());
         evaluator = prepared.evaluator();
         beta = resolved.create(registry, "beta", BetaEstimator.POINT, new BetaEstimator.Context(task.featureDim(),
                 policy.representationDim(), rng, DType.FLOAT32));
@@ -125,12 +135,53 @@ public final class PreferenceTraining implements Trainable<int[]> {
         parameters.putAll(objective.namedParameters());
         optimizer = resolved.create(registry, "optimizer", Optimizer.POINT, List.copyOf(parameters.values()));
 
-        int batchSize = resolved.get(BATCH_SIZE);
         stepsPerEpoch = (pairs.size() + batchSize - 1) / batchSize;
         this.config = derive(resolved, stepsPerEpoch);
         Settings sync = config.section("reference_sync");
         if (!sync.get(SYNC_MODE).equals("none") && sync.get(SYNC_EVERY) < 1) {
             throw config.error("reference_sync.every", "must be ≥ 1 when mode is " + sync.get(SYNC_MODE));
+        }
+    }
+
+    /**
+     * The pairs with a frozen reference's log-probabilities computed once, as TRL's
+     * {@code precompute_ref_log_probs} does: the reference never changes, so scoring it every step
+     * would only repeat the same numbers. Pairs that came with them (a data file's columns) keep
+     * theirs; a reference that TR-DPO moves is scored in every step instead.
+     */
+    private PreferencePairs withReferenceLogps(Config resolved, PreferencePairs given) {
+        boolean frozen = resolved.section("reference_sync").get(SYNC_MODE).equals("none");
+        if (given.hasReferenceLogps()) {
+            if (!frozen) {
+                throw resolved.error("reference_sync.mode", "must be none: the task's pairs carry precomputed reference "
+                        + "log-probabilities, which a reference that moves cannot use");
+            }
+            if (ldAlpha < 1) {
+                throw resolved.error("ld_alpha", "must be 1: the task's pairs carry precomputed reference "
+                        + "log-probabilities, summed over every token without LD-DPO's weights");
+            }
+            return given;
+        }
+        if (!frozen) {
+            return given;
+        }
+        double[] chosen = new double[given.size()];
+        double[] rejected = new double[given.size()];
+        forEachChunk(given, (from, chunk) -> {
+            Tensor[] sums;
+            try (var noGrad = Tensor.noGrad()) {
+                sums = sums(reference.score(sequences(chunk)), chunk);
+            }
+            System.arraycopy(sums[0].toDoubleArray(), 0, chosen, from, chunk.size());
+            System.arraycopy(sums[1].toDoubleArray(), 0, rejected, from, chunk.size());
+        });
+        return given.withReferenceLogps(chosen, rejected);
+    }
+
+    /** Hands {@code all} to {@code action} batch_size pairs at a time, with the position of each chunk's first. */
+    private void forEachChunk(PreferencePairs all, java.util.function.BiConsumer<Integer, PreferencePairs> action) {
+        for (int from = 0; from < all.size(); from += batchSize) {
+            action.accept(from, all.select(range(from, Math.min(all.size(), from + batchSize))));
         }
     }
 
@@ -203,6 +254,11 @@ public final class PreferenceTraining implements Trainable<int[]> {
         return optimizer;
     }
 
+    /** The training pairs, a frozen reference's log-probabilities with them. */
+    PreferencePairs pairs() {
+        return pairs;
+    }
+
     @Override
     public Map<String, Tensor> parameters() {
         return parameters;
@@ -247,49 +303,112 @@ public final class PreferenceTraining implements Trainable<int[]> {
 
     @Override
     public StepResult forward(int[] positions) {
-        PreferenceBatch batch = batch(pairs.select(positions));
+        PreferencePairs selected = pairs.select(positions);
+        PreferenceBatch batch = batch(selected);
         PreferenceObjective.Evaluation e = objective.train(batch);
-        return new StepResult(e.loss(), Map.of("beta", e.beta()),
-                PreferenceMetrics.of(batch, e.beta(), e.perPair(), beta.baseBeta()));
+        PreferenceMetrics metrics = PreferenceMetrics.of(batch, e.beta(), e.perPair(), beta.baseBeta());
+        if (batch.distributions() != null) {
+            int[][] completions = completions(selected);
+            for (int j = 0; j < completions.length; j++) {
+                tokensSeen += selected.prompts()[j % selected.size()].length + completions[j].length;
+            }
+            metrics.addTokens(batch.distributions().policy(), completions, tokensSeen);
+        }
+        return new StepResult(e.loss(), Map.of("beta", e.beta()), metrics);
     }
 
     /**
      * The batch of these pairs: the policy's and the reference's scores of both completions (each
-     * prompt read once), the prompts' features and the policy's representation of them.
+     * prompt read once; the reference's from the pairs where they were computed beforehand), the
+     * prompts' features and the policy's representation of them.
      */
     PreferenceBatch batch(PreferencePairs selected) {
         int n = selected.size();
-        int[][] completions = new int[2 * n][];
-        int[] promptOf = new int[2 * n];
-        for (int i = 0; i < n; i++) {
-            completions[i] = selected.chosen()[i];
-            completions[n + i] = selected.rejected()[i];
-            promptOf[i] = i;
-            promptOf[n + i] = i;
-        }
-        Policy.Sequences sequences = new Policy.Sequences(selected.prompts(), completions, promptOf);
+        Policy.Sequences sequences = sequences(selected);
         Policy.Scores scores = policy.score(sequences);
-        Policy.Scores ref;
-        try (var noGrad = Tensor.noGrad()) {
-            ref = reference.score(sequences);
+        Tensor[] sums = sums(scores, selected);
+        Tensor refChosen;
+        Tensor refRejected;
+        PreferenceBatch.Distributions distributions = null;
+        if (selected.hasReferenceLogps()) {
+            refChosen = Tensor.of(sums[0].dtype(), selected.referenceChosen(), n);
+            refRejected = Tensor.of(sums[0].dtype(), selected.referenceRejected(), n);
+            if (scores.vocabularyLogps() != null) {
+                distributions = PreferenceBatch.Distributions.withLazyReference(scores.vocabularyLogps(), () -> {
+                    try (var noGrad = Tensor.noGrad()) {
+                        return reference.score(sequences).vocabularyLogps();
+                    }
+                });
+            }
+        } else {
+            Policy.Scores ref;
+            try (var noGrad = Tensor.noGrad()) {
+                ref = reference.score(sequences);
+            }
+            Tensor[] refSums = sums(ref, selected);
+            refChosen = refSums[0];
+            refRejected = refSums[1];
+            if (scores.vocabularyLogps() != null && ref.vocabularyLogps() != null) {
+                distributions = new PreferenceBatch.Distributions(scores.vocabularyLogps(), ref.vocabularyLogps());
+            }
         }
         int[] first = range(0, n);
         int[] second = range(n, 2 * n);
-        PreferenceBatch.Builder b = PreferenceBatch.of(scores.sums().gather(first), scores.sums().gather(second),
-                        ref.sums().gather(first), ref.sums().gather(second))
+        PreferenceBatch.Builder b = PreferenceBatch.of(sums[0], sums[1], refChosen, refRejected)
                 .lengths(scores.lengths().gather(first), scores.lengths().gather(second))
                 .tokens(rows(scores.tokenLogps(), first), rows(scores.tokenLogps(), second))
-                .representation(scores.representation());
+                .representation(scores.representation())
+                .distributions(distributions);
         if (scores.promptLogps() != null) {
             b.prompt(scores.promptLogps(), scores.promptLengths());
-        }
-        if (scores.vocabularyLogps() != null && ref.vocabularyLogps() != null) {
-            b.distributions(new PreferenceBatch.Distributions(scores.vocabularyLogps(), ref.vocabularyLogps()));
         }
         if (selected.featureDim() > 0) {
             b.features(Tensor.of(DType.FLOAT32, selected.features(), n, selected.featureDim()));
         }
         return b.build();
+    }
+
+    /** Pair i's chosen completion as completion i, its rejected one as n + i, both continuing prompt i. */
+    private static Policy.Sequences sequences(PreferencePairs selected) {
+        int n = selected.size();
+        int[] promptOf = new int[2 * n];
+        for (int i = 0; i < n; i++) {
+            promptOf[i] = i;
+            promptOf[n + i] = i;
+        }
+        return new Policy.Sequences(selected.prompts(), completions(selected), promptOf);
+    }
+
+    private static int[][] completions(PreferencePairs selected) {
+        int n = selected.size();
+        int[][] completions = new int[2 * n][];
+        System.arraycopy(selected.chosen(), 0, completions, 0, n);
+        System.arraycopy(selected.rejected(), 0, completions, n, n);
+        return completions;
+    }
+
+    /**
+     * The chosen and the rejected completions' log-probabilities from their scores: the sums, or with
+     * LD-DPO's ld_alpha &lt; 1, each token past the shorter completion's length weighted by it.
+     */
+    private Tensor[] sums(Policy.Scores scores, PreferencePairs selected) {
+        int n = selected.size();
+        Tensor all = scores.sums();
+        if (ldAlpha < 1) {
+            int width = scores.tokenLogps().dim(1);
+            double[] weights = new double[2 * n * width];
+            for (int i = 0; i < n; i++) {
+                int shared = Math.min(selected.chosen()[i].length, selected.rejected()[i].length);
+                for (int t = 0; t < width; t++) {
+                    double w = t < shared ? 1 : ldAlpha;
+                    weights[i * width + t] = w;
+                    weights[(n + i) * width + t] = w;
+                }
+            }
+            // tokenLogps is 0 past each completion's length, so only its own tokens count.
+            all = scores.tokenLogps().mul(Tensor.of(scores.tokenLogps().dtype(), weights, 2 * n, width)).sum(1);
+        }
+        return new Tensor[] {all.gather(range(0, n)), all.gather(range(n, 2 * n))};
     }
 
     private static Tensor rows(Tensor table, int[] rows) {
@@ -325,22 +444,34 @@ public final class PreferenceTraining implements Trainable<int[]> {
         state.put("order", new Stateful() {
             @Override
             public Map<String, double[]> state() {
-                return order == null ? Map.of() : Map.of("order", java.util.Arrays.stream(order).asDoubleStream().toArray());
+                Map<String, double[]> s = new LinkedHashMap<>();
+                if (order != null) {
+                    s.put("order", java.util.Arrays.stream(order).asDoubleStream().toArray());
+                }
+                if (tokensSeen > 0) {
+                    s.put("tokens_seen", new double[] {tokensSeen});
+                }
+                return s;
             }
 
             @Override
             public void loadState(Map<String, double[]> saved) {
                 double[] o = saved.get("order");
                 order = o == null ? null : java.util.Arrays.stream(o).mapToInt(v -> (int) v).toArray();
+                double[] seen = saved.get("tokens_seen");
+                tokensSeen = seen == null ? 0 : (long) seen[0];
             }
         });
         return state;
     }
 
-    /** The task's evaluation of the policy, and the mean β of flipped and of clean training pairs. */
+    /**
+     * The task's evaluation of the policy, and the mean β of flipped and of clean training pairs (β read
+     * batch_size pairs at a time, as the scheme sees them in training).
+     */
     Map<String, Object> evaluate(int step) {
         Map<String, Object> m = new LinkedHashMap<>(evaluator.evaluate(policy, reference));
-        double[] betas = objective.evaluate(batch(pairs)).beta().toDoubleArray();
+        double[] betas = trainingPairs()[1];
         double flipped = 0;
         double clean = 0;
         int flippedCount = 0;
@@ -379,6 +510,20 @@ public final class PreferenceTraining implements Trainable<int[]> {
         };
     }
 
+    /** Every training pair's margin h and β now, batch_size pairs at a time: {margins, betas}. */
+    private double[][] trainingPairs() {
+        double[] margins = new double[pairs.size()];
+        double[] betas = new double[pairs.size()];
+        try (var noGrad = Tensor.noGrad()) {
+            forEachChunk(pairs, (from, chunk) -> {
+                PreferenceBatch b = batch(chunk);
+                System.arraycopy(b.margin().toDoubleArray(), 0, margins, from, chunk.size());
+                System.arraycopy(objective.evaluate(b).beta().toDoubleArray(), 0, betas, from, chunk.size());
+            });
+        }
+        return new double[][] {margins, betas};
+    }
+
     /** Every training pair's final margin h and β, and whether its label was flipped: pairs.csv. */
     private TrainingListener pairsFile(RunDirectory run) {
         return new TrainingListener() {
@@ -387,19 +532,41 @@ public final class PreferenceTraining implements Trainable<int[]> {
                 if (!"completed".equals(status)) {
                     return;
                 }
-                try (var noGrad = Tensor.noGrad()) {
-                    PreferenceBatch all = batch(pairs);
-                    double[] margin = all.margin().toDoubleArray();
-                    double[] b = objective.evaluate(all).beta().toDoubleArray();
-                    List<List<?>> rows = new ArrayList<>();
-                    for (int i = 0; i < margin.length; i++) {
-                        rows.add(List.of(margin[i], b[i], pairs.flipped()[i]));
-                    }
-                    run.writeCsv("pairs.csv", List.of("margin", "beta", "flipped"), rows);
+                double[][] now = trainingPairs();
+                List<List<?>> rows = new ArrayList<>();
+                for (int i = 0; i < pairs.size(); i++) {
+                    rows.add(List.of(now[0][i], now[1][i], pairs.flipped()[i]));
                 }
+                run.writeCsv("pairs.csv", List.of("margin", "beta", "flipped"), rows);
             }
         };
     }
+
+    /**
+     * The examples the task's evaluator shows (completions of fixed prompts, say), at each evaluation:
+     * samples/step-N.json, rewritten alike by a resumed run.
+     */
+    private TrainingListener samplesFiles(RunDirectory run) {
+        return new TrainingListener() {
+            @Override
+            public void onStepEnd(Progress progress) {
+                List<Map<String, Object>> samples = evaluator.samples();
+                if (!progress.row().containsKey(evaluator.headline()) || samples.isEmpty()) {
+                    return;
+                }
+                try {
+                    java.nio.file.Files.createDirectories(run.path().resolve(SAMPLES));
+                } catch (java.io.IOException e) {
+                    throw new IllegalStateException("cannot create " + run.path().resolve(SAMPLES) + ": "
+                            + RunFiles.reason(e), e);
+                }
+                run.writeJson(SAMPLES + "/" + String.format("step-%06d.json", progress.step()), samples);
+            }
+        };
+    }
+
+    /** The folder of a run directory that holds the evaluator's examples. */
+    public static final String SAMPLES = "samples";
 
     /**
      * The listeners of a recorded run, in the order they act: checks, clipping, metrics, evaluation
@@ -418,7 +585,7 @@ public final class PreferenceTraining implements Trainable<int[]> {
         };
         MetricsLogger logger = new MetricsLogger(config.get(LOG_EVERY));
         return List.of(new NonFiniteCheck(), new GradientClipping(config.get(GRAD_CLIP)), logger,
-                new Evaluation(config.get(EVAL_EVERY), true, this::evaluate), referenceSync(),
+                new Evaluation(config.get(EVAL_EVERY), true, this::evaluate), samplesFiles(run), referenceSync(),
                 run.bestBy(evaluator.headline(), evaluator.higherIsBetter()), pairsFile(run),
                 new Checkpoints(config.get(CHECKPOINT_EVERY), run, saved, logger), report);
     }

@@ -88,4 +88,39 @@ class PreferenceMetricsTest {
         empty.add(of(0, 4));
         assertThat(empty.values()).isEqualTo(of(0, 4).values());
     }
+
+    @Test
+    void tokenStatisticsMatchAHandComputation() {
+        // Two pairs, completions of 2 and 1 tokens over a vocabulary of 3; rows: chosen 0, 1, rejected 0, 1.
+        double[][] p = {{0.7, 0.2, 0.1}, {0.1, 0.1, 0.8}, {0.3, 0.3, 0.4}, {0.5, 0.25, 0.25}, {0.2, 0.6, 0.2},
+            {0.9, 0.05, 0.05}, {1.0 / 3, 1.0 / 3, 1.0 / 3}, {0.25, 0.5, 0.25}};
+        double[] logps = new double[8 * 3];
+        for (int r = 0; r < 8; r++) {
+            for (int v = 0; v < 3; v++) {
+                logps[r * 3 + v] = Math.log(p[r][v]);
+            }
+        }
+        int[][] completions = {{0, 1}, {2}, {1}, {0, 0}};
+        PreferenceMetrics m = new PreferenceMetrics(0.1);
+        m.addTokens(Tensor.of(DType.FLOAT64, logps, 4, 2, 3), completions, 40);
+
+        // Positions read: chosen (0,0) (0,1) (1,0); rejected (2,0) (3,0) (3,1), rows 0, 1, 2, 4, 6, 7.
+        double entropy = 0;
+        for (int r : new int[] {0, 1, 2, 4, 6, 7}) {
+            for (double q : p[r]) {
+                entropy -= q * Math.log(q);
+            }
+        }
+        Map<String, Double> v = m.values();
+        assertThat(v.get("entropy")).isCloseTo(entropy / 6, within(1e-12));
+        // Chosen tokens 0, 1, 2 at rows 0, 1, 2: argmax 0 (right), 2 (wrong), 2 (right).
+        assertThat(v.get("mean_token_accuracy")).isCloseTo(2.0 / 3, within(1e-12));
+        assertThat(v.get("num_tokens")).isEqualTo(40.0);
+
+        PreferenceMetrics later = new PreferenceMetrics(0.1);
+        later.addTokens(Tensor.of(DType.FLOAT64, logps, 4, 2, 3), completions, 75);
+        m.add(later);
+        assertThat(m.values().get("num_tokens")).isEqualTo(75.0);
+        assertThat(m.values().get("entropy")).isCloseTo(entropy / 6, within(1e-12));
+    }
 }

@@ -157,7 +157,8 @@ class PreferenceTrainingConfigTest {
         assertThat(recorded.get("log_every").asInt()).isEqualTo(1);
         assertThat(recorded.get("grad_clip").asDouble()).isZero();
         assertThat(recorded.fieldNames()).toIterable().containsExactlyInAnyOrder("seed", "rng", "steps", "epochs",
-                "batch_size", "eval_every", "checkpoint_every", "log_every", "grad_clip", "use_weighting", "beta_from", "task",
+                "batch_size", "eval_every", "checkpoint_every", "log_every", "grad_clip", "use_weighting", "ld_alpha", "beta_from",
+                "task",
                 "policy",
                 "reference_sync", "loss", "beta", "optimizer");
 
