@@ -71,6 +71,16 @@ final class Losses {
     }
 
     /**
+     * Supervised fine-tuning on the chosen completion: −log πθ(y_w)/|y_w|, its negative log-likelihood
+     * per token, independent of β and the reference. TRL averages over every chosen token of the batch
+     * at once; the mean of these per-pair values is the same when the completions are equally long and
+     * otherwise weighs each pair alike rather than each token.
+     */
+    static PreferenceLoss sft() {
+        return (batch, beta) -> batch.policyChosen().div(batch.chosenLength()).neg();
+    }
+
+    /**
      * DPO-Positive (Pal et al. 2024, "Smaug", arXiv 2402.13228, Eq. 3): −log σ(β·(h − λ·max(0, −c))), the
      * penalty switching on where the policy puts less mass on y_w than the reference does.
      */

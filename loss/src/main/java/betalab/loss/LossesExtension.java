@@ -90,6 +90,8 @@ public final class LossesExtension extends AbstractModule implements Extension {
         loss("alphapo", "AlphaPO (Gupta et al. 2025, arXiv 2501.03884), as TRL's CPOTrainer: −log σ(β·(r(y_w) − "
                 + "r(y_l)) − γ), r(y) = (1 − πθ(y)^(−α/|y|))/α, exponent capped at 80; α = 0 is simpo",
                 List.of(ALPHAPO_ALPHA, MARGIN_GAMMA), s -> Losses.alphapo(s.real(ALPHA), s.real(GAMMA)));
+        loss("sft", "the chosen completion's negative log-likelihood per token: −log πθ(y_w)/|y_w| (TRL's sft term; "
+                + "weighted with another loss it is RPO's rpo_alpha and the MPO recipes)", List.of(), s -> Losses.sft());
         PreferenceLoss.POINT.bind(binder(), WeightedLossProvider.NAME, WeightedLossProvider.class);
     }
 

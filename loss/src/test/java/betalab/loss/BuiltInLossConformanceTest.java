@@ -26,7 +26,7 @@ class BuiltInLossConformanceTest {
         assertThat(REGISTRY.providers(PreferenceLoss.POINT).keySet()).containsExactlyInAnyOrder(
                 "sigmoid", "cdpo", "robust", "hinge", "ipo", "exo_pair", "nca_pair", "bco_pair", "sppo_hard", "aot",
                 "aot_unpaired", "apo_zero", "apo_down", "discopop", "sigmoid_norm", "simpo", "dpop", "cal_dpo",
-                "alphapo", "weighted");
+                "alphapo", "sft", "weighted");
     }
 
     @Nested
@@ -154,6 +154,14 @@ class BuiltInLossConformanceTest {
         @Override
         protected PreferenceLoss create() {
             return loss("simpo", Map.of());
+        }
+    }
+
+    @Nested
+    class Sft extends PreferenceLossConformance {
+        @Override
+        protected PreferenceLoss create() {
+            return loss("sft", Map.of());
         }
     }
 

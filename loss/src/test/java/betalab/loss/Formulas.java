@@ -124,7 +124,7 @@ final class Formulas {
                 exoPair(DEFAULTS), exoPair(Map.of("epsilon", 0.3)), ncaPair(), bcoPair(), sppoHard(),
                 aot(Map.of("epsilon", 0.1)), aotUnpaired(DEFAULTS), aotUnpaired(Map.of("epsilon", 0.25)), apoZero(),
                 apoDown(), discopop(DEFAULTS), discopop(Map.of("tau", 0.5)), sigmoidNorm(), simpo(DEFAULTS),
-                simpo(Map.of("gamma", 0.0)), dpop(DEFAULTS), dpop(Map.of("lambda", 5.0)), calDpo(), alphapo(DEFAULTS),
+                simpo(Map.of("gamma", 0.0)), sft(), dpop(DEFAULTS), dpop(Map.of("lambda", 5.0)), calDpo(), alphapo(DEFAULTS),
                 alphapo(Map.of("alpha", -0.5, "gamma", 0.1)), alphapo(Map.of("alpha", 0.0)));
     }
 
@@ -208,6 +208,11 @@ final class Formulas {
     static Case simpo(Map<String, Object> knobs) {
         double gamma = real(knobs, "gamma", 0.5);
         return each("simpo", knobs, p -> -logSigmoid(p.beta() * (p.pc() / p.lw() - p.pr() / p.ll()) - gamma));
+    }
+
+    /** The chosen completion's negative log-likelihood per token, whatever β and the reference. */
+    static Case sft() {
+        return each("sft", DEFAULTS, p -> -p.pc() / p.lw());
     }
 
     /** Smaug's Eq. 3: −log σ(β·(h − λ·max(0, log π_ref(y_w) − log πθ(y_w)))). */

@@ -24,7 +24,7 @@ class KnobsTest {
     void bindsEveryLossOfTheCatalogueByItsTrlName() {
         assertThat(LOSSES.keySet()).containsExactlyInAnyOrder("sigmoid", "cdpo", "robust", "hinge", "ipo",
                 "exo_pair", "nca_pair", "bco_pair", "sppo_hard", "aot", "aot_unpaired", "apo_zero", "apo_down",
-                "discopop", "sigmoid_norm", "simpo", "dpop", "cal_dpo", "alphapo", "weighted");
+                "discopop", "sigmoid_norm", "simpo", "dpop", "cal_dpo", "alphapo", "sft", "weighted");
         LOSSES.forEach((name, p) -> {
             assertThat(p.description()).as(name).isNotBlank().doesNotContain("\n");
             assertThat(p.knobs().stream().map(Knob::name)).as(name).doesNotHaveDuplicates();

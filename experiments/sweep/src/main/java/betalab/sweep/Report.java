@@ -1,12 +1,17 @@
 package betalab.sweep;
 
+import betalab.training.PreferenceTraining;
 import betalab.training.RunFiles;
+import com.fasterxml.jackson.core.type.TypeReference;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /**
@@ -113,8 +118,59 @@ public final class Report {
                     .append(primary == null ? "" : Aggregate.fmt(primary)).append("</td><td>")
                     .append(r.error() == null ? "" : escape(r.error())).append("</td></tr>\n");
         }
-        b.append("</tbody>\n</table>\n</body>\n</html>\n");
+        b.append("</tbody>\n</table>\n");
+        samples(b, sweepDir, results);
+        b.append("</body>\n</html>\n");
         return b.toString();
+    }
+
+    /**
+     * The examples each run's task showed at its last evaluation (sampled completions of fixed prompts,
+     * say), one folded table per run; nothing where the task shows none.
+     */
+    private static void samples(StringBuilder b, Path sweepDir, List<RunResult> results) {
+        StringBuilder runs = new StringBuilder();
+        for (RunResult r : results) {
+            Path folder = sweepDir.resolve(Sweep.RUNS).resolve(r.run().id()).resolve(PreferenceTraining.SAMPLES);
+            if (!Files.isDirectory(folder)) {
+                continue;
+            }
+            Path last;
+            try (Stream<Path> files = Files.list(folder)) {
+                last = files.filter(f -> f.getFileName().toString().endsWith(".json")).max(Path::compareTo).orElse(null);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot list " + folder + ": " + e.getMessage(), e);
+            }
+            if (last == null) {
+                continue;
+            }
+            List<Map<String, Object>> rows;
+            try {
+                rows = RunFiles.JSON.readValue(last.toFile(), new TypeReference<List<Map<String, Object>>>() { });
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read " + last + ": " + e.getMessage(), e);
+            }
+            Set<String> columns = new LinkedHashSet<>();
+            rows.forEach(row -> columns.addAll(row.keySet()));
+            String step = last.getFileName().toString().replaceAll("\\D", "").replaceFirst("^0+(?=.)", "");
+            runs.append("<details><summary>").append(escape(r.run().id())).append(", step ").append(step)
+                    .append("</summary>\n<table>\n<thead><tr>");
+            columns.forEach(c -> runs.append("<th>").append(escape(c)).append("</th>"));
+            runs.append("</tr></thead>\n<tbody>\n");
+            for (Map<String, Object> row : rows) {
+                runs.append("<tr>");
+                for (String c : columns) {
+                    Object v = row.get(c);
+                    runs.append("<td>").append(v == null ? "" : escape(v instanceof Number n
+                            ? Aggregate.fmt(n.doubleValue()) : String.valueOf(v))).append("</td>");
+                }
+                runs.append("</tr>\n");
+            }
+            runs.append("</tbody>\n</table>\n</details>\n");
+        }
+        if (runs.length() > 0) {
+            b.append("<h2>Samples</h2>\n<p>What each run's task showed at its last evaluation.</p>\n").append(runs);
+        }
     }
 
     static String escape(String s) {

@@ -66,6 +66,10 @@ abstract class Runner {
                     Policy reference = config.create(registry, "policy", Policy.POINT,
                             new Policy.Context(task.vocabularySize(), task.tables(), rng, DType.FLOAT32));
                     try (var noGrad = Tensor.noGrad()) {
+                        Policy.Sequences one = Policy.Sequences.aligned(new int[][] {{0}}, new int[][] {{0}});
+                        if (reference.score(one).vocabularyLogps() != null) {
+                            names.addAll(PreferenceMetrics.TOKEN_KEYS);
+                        }
                         names.addAll(task.prepare(reference, rng).evaluator().evaluate(reference, reference).keySet());
                     }
                     names.addAll(List.of("eval/beta_clean", "eval/beta_flipped"));

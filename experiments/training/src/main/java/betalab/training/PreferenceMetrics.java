@@ -34,6 +34,9 @@ public final class PreferenceMetrics implements StepMetrics {
             "rewards_beta/margins", "logps/chosen", "logps/rejected", "beta/mean", "beta/std", "beta/min",
             "beta/max", "beta/mean_h_pos", "beta/mean_h_neg");
 
+    /** What a policy that gives its next-token distributions adds. */
+    public static final List<String> TOKEN_KEYS = List.of("entropy", "mean_token_accuracy", "num_tokens");
+
     private final double baseBeta;
     private long n;
     private double loss;
@@ -186,9 +189,9 @@ public final class PreferenceMetrics implements StepMetrics {
             }
         }
         if (completionTokens > 0) {
-            m.put("entropy", entropy / completionTokens);
-            m.put("mean_token_accuracy", (double) predicted / chosenTokens);
-            m.put("num_tokens", (double) tokensSeen);
+            m.put(TOKEN_KEYS.get(0), entropy / completionTokens);
+            m.put(TOKEN_KEYS.get(1), (double) predicted / chosenTokens);
+            m.put(TOKEN_KEYS.get(2), (double) tokensSeen);
         }
         return m;
     }
