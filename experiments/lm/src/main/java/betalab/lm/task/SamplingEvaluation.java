@@ -12,10 +12,11 @@ import java.util.Map;
 
 /**
  * The reward task's evaluation, by sampling: on each held-out prompt the policy and the reference
- * each sample one completion, from generators seeded afresh at every evaluation (the policy's from
- * the task's evaluation seed, the reference's from the next), so an evaluation depends only on the
- * weights — a resumed run evaluates as an uninterrupted one, and a frozen reference gives the same
- * completions every time. With y ~ πθ(·|x), y' ~ π_ref(·|x) and n prompts:
+ * each sample one completion, each from a generator seeded afresh at every evaluation with the
+ * task's evaluation seed, so an evaluation depends only on the weights — a resumed run evaluates as
+ * an uninterrupted one, a frozen reference gives the same completions every time, and the policy's
+ * and the reference's draws are common random numbers (equal weights give equal completions, and
+ * their comparison varies less). With y ~ πθ(·|x), y' ~ π_ref(·|x) and n prompts:
  *
  * <ul>
  *   <li>{@code eval/reward}, {@code eval/reward_reference}: mean r*(y), mean r*(y');</li>
@@ -58,7 +59,7 @@ final class SamplingEvaluation implements Task.Evaluator {
         int[][] theirs;
         try (var noGrad = Tensor.noGrad()) {
             mine = policy.sample(prompts, maxTokens, new JavaRng(seed));
-            theirs = reference.sample(prompts, maxTokens, new JavaRng(seed + 1));
+            theirs = reference.sample(prompts, maxTokens, new JavaRng(seed));
         }
         double[] policyLogps = LanguageModels.logps(policy, prompts, mine);
         double[] referenceLogps = LanguageModels.logps(reference, prompts, mine);

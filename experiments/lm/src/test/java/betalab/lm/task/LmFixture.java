@@ -18,8 +18,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What the task tests share: a small corpus, and a tiny Llama model directory with a byte-level BPE
- * tokenizer trained on it (vocabulary 300, its last id the end-of-sequence token), as betalab sft
+ * What the task tests share: a small corpus, and tiny Llama model directories with a byte-level BPE
+ * tokenizer trained on given text (its last id the end-of-sequence token), laid out as betalab sft
  * leaves one; the registry with every extension the module path holds.
  */
 final class LmFixture {
@@ -51,17 +51,21 @@ final class LmFixture {
         return file;
     }
 
-    /** A model directory of a fresh tiny Llama (weights from {@code seed}) with the corpus's tokenizer. */
+    /** A model directory of a fresh tiny Llama (weights from {@code seed}) with a tokenizer of 300 ids trained on the corpus. */
     static Path model(Path dir, Path corpus, int maxPositions, long seed) {
-        ByteLevelBpe bpe;
         try {
-            bpe = ByteLevelBpeTrainer.train(Files.readAllLines(corpus), 300, List.of(EOT));
+            return model(dir, Files.readAllLines(corpus), 300, maxPositions, seed);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** As above, with a tokenizer of {@code vocabulary} ids (its last the end-of-sequence token) trained on {@code texts}. */
+    static Path model(Path dir, List<String> texts, int vocabulary, int maxPositions, long seed) {
+        ByteLevelBpe bpe = ByteLevelBpeTrainer.train(texts, vocabulary, List.of(EOT));
         LlamaConfig config = new LlamaConfig(bpe.vocabSize(), 16, 32, 1, 2, 1, maxPositions, 1e-6, 10000.0, false,
                 0.2, null, List.of(bpe.id(EOT)), null, "float32");
-        Path model = dir.resolve("model-" + seed);
+        Path model = dir.resolve("model-" + vocabulary + "-" + seed);
         new LlamaModel(config, new TorchRng(seed), DType.FLOAT32).checkpoint().write(model);
         bpe.writeDirectory(model, Map.of("eos_token", EOT));
         return model;
