@@ -12,4 +12,6 @@ module betalab.lm {
     requires com.fasterxml.jackson.databind;
 
     exports betalab.lm;
+
+    provides betalab.api.registry.Extension with betalab.lm.task.LmTasksExtension;
 }
