@@ -253,4 +253,12 @@ class PoliciesTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("policy 'mlp'")
                 .hasMessageContaining("candidate_embeddings");
     }
+
+    @Test
+    void aNewTransformerRefusesATaskThatTakesThePolicysOwnVocabulary() {
+        Policy.Context none = new Policy.Context(0, Map.of(), new TorchRng(1), DType.FLOAT32);
+        assertThatThrownBy(() -> REGISTRY.create(Policy.POINT, "transformer", Map.of(), none))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("set 'from' to a model directory");
+    }
 }

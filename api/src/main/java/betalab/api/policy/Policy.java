@@ -43,6 +43,17 @@ public interface Policy extends Stateful {
 
         /** The token that ends a completion (TRL appends it to chosen and rejected), or -1 for none. */
         int endOfSequence();
+
+        /** The ids of a completion's text and the end-of-sequence token after them, as TRL tokenizes completions. */
+        default int[] completion(String text) {
+            int[] ids = encode(text);
+            if (endOfSequence() < 0) {
+                return ids;
+            }
+            int[] out = java.util.Arrays.copyOf(ids, ids.length + 1);
+            out[ids.length] = endOfSequence();
+            return out;
+        }
     }
 
     /** The width of {@link Scores#representation()}. */

@@ -129,20 +129,9 @@ public final class LogProbs {
                     + "give prompt_input_ids, chosen_input_ids and rejected_input_ids instead");
         }
         int[] prompt = tokenizer.encode(string(record, "prompt", line, errors));
-        int[] chosen = completion(tokenizer, string(record, "chosen", line, errors));
-        int[] rejected = completion(tokenizer, string(record, "rejected", line, errors));
+        int[] chosen = tokenizer.completion(string(record, "chosen", line, errors));
+        int[] rejected = tokenizer.completion(string(record, "rejected", line, errors));
         return new Pending(line, record, prompt, chosen, rejected);
-    }
-
-    private static int[] completion(Policy.Tokenizer tokenizer, String text) {
-        int[] ids = tokenizer.encode(text);
-        int eos = tokenizer.endOfSequence();
-        if (eos < 0) {
-            return ids;
-        }
-        int[] out = java.util.Arrays.copyOf(ids, ids.length + 1);
-        out[ids.length] = eos;
-        return out;
     }
 
     private static String string(ObjectNode record, String field, long line, LineErrors errors) {

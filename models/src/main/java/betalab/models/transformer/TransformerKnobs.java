@@ -84,6 +84,10 @@ public final class TransformerKnobs {
             }
             return new TransformerPolicy(new LlamaModel(checkpoint), tokenizer, sampling(settings));
         }
+        if (context.vocabularySize() == 0) {
+            throw new IllegalArgumentException("the task takes the policy's own vocabulary, which a new transformer "
+                    + "does not have: set 'from' to a model directory (betalab sft writes one)");
+        }
         int eos = settings.get(EOS);
         if (eos >= context.vocabularySize()) {
             throw new IllegalArgumentException("eos_token_id " + eos + " is outside the task's vocabulary of "

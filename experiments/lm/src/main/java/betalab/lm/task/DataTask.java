@@ -100,8 +100,8 @@ final class DataTask implements Task {
         for (int i = 0; i < n; i++) {
             PreferenceRecord r = records.get(i);
             prompts[i] = tokenizer.encode(r.prompt());
-            chosen[i] = LanguageModels.completion(tokenizer, r.chosen());
-            rejected[i] = LanguageModels.completion(tokenizer, r.rejected());
+            chosen[i] = tokenizer.completion(r.chosen());
+            rejected[i] = tokenizer.completion(r.rejected());
             if (prompts[i].length == 0) {
                 throw errors.at(r.line(), "prompt", "has no tokens; a causal model needs at least one before the "
                         + "completion");

@@ -29,18 +29,6 @@ final class LanguageModels {
         return policy instanceof TransformerPolicy t ? t.model().config().maxPositionEmbeddings() : Integer.MAX_VALUE;
     }
 
-    /** A completion's ids as TRL tokenizes it: its text's, then the end-of-sequence token where there is one. */
-    static int[] completion(Policy.Tokenizer tokenizer, String text) {
-        int[] ids = tokenizer.encode(text);
-        int eos = tokenizer.endOfSequence();
-        if (eos < 0) {
-            return ids;
-        }
-        int[] out = Arrays.copyOf(ids, ids.length + 1);
-        out[ids.length] = eos;
-        return out;
-    }
-
     /** Whether a sampled completion stopped at the end-of-sequence token. */
     static boolean ended(Policy.Tokenizer tokenizer, int[] completion) {
         return completion.length > 0 && completion[completion.length - 1] == tokenizer.endOfSequence();

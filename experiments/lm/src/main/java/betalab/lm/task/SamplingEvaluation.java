@@ -19,12 +19,12 @@ import java.util.Map;
  * their comparison varies less). With y ~ πθ(·|x), y' ~ π_ref(·|x) and n prompts:
  *
  * <ul>
- *   <li>{@code eval/reward}, {@code eval/reward_reference}: mean r*(y), mean r*(y');</li>
- *   <li>{@code eval/win_rate}: mean σ((r*(y) − r*(y'))/T), the probability that the true Bradley–Terry
+ *   <li>{@code eval/true_reward}, {@code eval/true_reward_ref}: mean r*(y), mean r*(y');</li>
+ *   <li>{@code eval/win_rate_vs_ref}: mean σ((r*(y) − r*(y'))/T), the probability that the true Bradley–Terry
  *       model prefers the policy's completion (a tie is one half);</li>
- *   <li>{@code eval/kl}: mean of log πθ(y|x) − log π_ref(y|x), the sequence-level KL(πθ ‖ π_ref)
+ *   <li>{@code eval/kl_ref}: mean of log πθ(y|x) − log π_ref(y|x), the sequence-level KL(πθ ‖ π_ref)
  *       estimated from the policy's samples (unbiased when the policy samples at temperature 1 with
- *       no top-k or top-p), and {@code eval/kl_stderr}, its standard error s/√n;</li>
+ *       no top-k or top-p), and {@code eval/kl_ref_stderr}, its standard error s/√n;</li>
  *   <li>{@code eval/length}: mean tokens of y (end-of-sequence included); {@code eval/eos_share}: the
  *       share of y that ended with the end-of-sequence token rather than at max_tokens.</li>
  * </ul>
@@ -98,11 +98,11 @@ final class SamplingEvaluation implements Task.Evaluator {
             squares += (v - meanKl) * (v - meanKl);
         }
         Map<String, Double> m = new LinkedHashMap<>();
-        m.put("eval/reward", rewardSum / n);
-        m.put("eval/reward_reference", referenceSum / n);
-        m.put("eval/win_rate", wins / n);
-        m.put("eval/kl", meanKl);
-        m.put("eval/kl_stderr", Math.sqrt(squares / (n - 1) / n));
+        m.put("eval/true_reward", rewardSum / n);
+        m.put("eval/true_reward_ref", referenceSum / n);
+        m.put("eval/win_rate_vs_ref", wins / n);
+        m.put("eval/kl_ref", meanKl);
+        m.put("eval/kl_ref_stderr", Math.sqrt(squares / (n - 1) / n));
         m.put("eval/length", length / n);
         m.put("eval/eos_share", ended / n);
         return m;
@@ -118,7 +118,7 @@ final class SamplingEvaluation implements Task.Evaluator {
 
     @Override
     public String headline() {
-        return "eval/reward";
+        return "eval/true_reward";
     }
 
     /** The first held-out prompts with the policy's and the reference's completions and rewards, from the last evaluation. */

@@ -65,7 +65,7 @@ class DataTaskTest {
         Policy.Tokenizer tokenizer = policy.tokenizer();
         assertThat(train.size()).isEqualTo(3);
         assertThat(train.prompts()[2]).containsExactly(tokenizer.encode("The C plan is"));
-        assertThat(train.chosen()[0]).containsExactly(LanguageModels.completion(tokenizer, " good hope"));
+        assertThat(train.chosen()[0]).containsExactly(tokenizer.completion(" good hope"));
         assertThat(train.rejected()[1]).endsWith(tokenizer.endOfSequence());
         assertThat(tokenizer.decode(java.util.Arrays.copyOf(train.rejected()[1], train.rejected()[1].length - 1)))
                 .isEqualTo(" cruel war");
@@ -91,8 +91,8 @@ class DataTaskTest {
         double logpsChosen = 0;
         for (String[] pair : held) {
             int[] prompt = tokenizer.encode(pair[0]);
-            int[] chosen = LanguageModels.completion(tokenizer, pair[1]);
-            int[] rejected = LanguageModels.completion(tokenizer, pair[2]);
+            int[] chosen = tokenizer.completion(pair[1]);
+            int[] rejected = tokenizer.completion(pair[2]);
             double ci = logp(policy, prompt, chosen) - logp(reference, prompt, chosen);
             double ri = logp(policy, prompt, rejected) - logp(reference, prompt, rejected);
             accurate += ci > ri ? 1 : 0;
@@ -112,10 +112,8 @@ class DataTaskTest {
         // With the file's reference log-probabilities, the reference is not scored.
         Map<String, Double> precomputed = prepare(task("reference_logps", true), policy).evaluator()
                 .evaluate(policy, reference);
-        double chosenHeld = logp(policy, tokenizer.encode("The B plan is"), LanguageModels.completion(tokenizer,
-                " a fair promise")) + logp(policy, tokenizer.encode("The B plan is"), LanguageModels.completion(
-                tokenizer, " thanks")) + logp(policy, tokenizer.encode("The D plan is"), LanguageModels.completion(
-                tokenizer, " best"));
+        double chosenHeld = logp(policy, tokenizer.encode("The B plan is"), tokenizer.completion(
+                " a fair promise")) + logp(policy, tokenizer.encode("The B plan is"), tokenizer.completion(" thanks")) + logp(policy, tokenizer.encode("The D plan is"), tokenizer.completion(" best"));
         assertThat(precomputed.get("eval/logratio/chosen")).isCloseTo((chosenHeld - (-5 - 9 - 11)) / 3, within(1e-4));
     }
 

@@ -73,7 +73,7 @@ class LmTrainingTest {
      * language: these random weights, without biases, only memorise their pairs.)
      */
     @Test
-    void dpoAndLearnableBetaTrainTheLanguageModelOnItsOwnLabelledSamples() {
+    void dpoAndLearnableBetaTrainTheLanguageModelOnItsOwnLabelledSamples() throws IOException {
         for (Map<String, Object> beta : List.of(Map.<String, Object>of("name", "fixed", "beta", 0.1),
                 Map.<String, Object>of("name", "policy_mlp", "hidden", List.of(4), "init_beta", 0.1))) {
             Path run = dir.resolve(beta.get("name").toString());
@@ -84,15 +84,22 @@ class LmTrainingTest {
             assertThat(evaluations).hasSize(3);
             JsonNode first = evaluations.get(0);
             JsonNode last = evaluations.get(2);
-            assertThat(first.get("eval/reward").asDouble()).isEqualTo(first.get("eval/reward_reference").asDouble());
-            assertThat(first.get("eval/win_rate").asDouble()).isEqualTo(0.5);
-            assertThat(first.get("eval/kl").asDouble()).isZero();
-            assertThat(last.get("eval/kl").asDouble()).isGreaterThan(3 * last.get("eval/kl_stderr").asDouble());
-            assertThat(last.get("eval/reward_reference").asDouble()).isEqualTo(first.get("eval/reward_reference").asDouble());
+            assertThat(first.get("eval/true_reward").asDouble()).isEqualTo(first.get("eval/true_reward_ref").asDouble());
+            assertThat(first.get("eval/win_rate_vs_ref").asDouble()).isEqualTo(0.5);
+            assertThat(first.get("eval/kl_ref").asDouble()).isZero();
+            assertThat(last.get("eval/kl_ref").asDouble()).isGreaterThan(3 * last.get("eval/kl_ref_stderr").asDouble());
+            assertThat(last.get("eval/true_reward_ref").asDouble()).isEqualTo(first.get("eval/true_reward_ref").asDouble());
             assertThat(last.get("rewards/accuracies").asDouble()).isGreaterThan(0.8);
             if (beta.get("name").equals("policy_mlp")) {
                 assertThat(last.get("beta/std").asDouble()).isPositive();
             }
+            // Each evaluation's sampled completions, as text with their rewards, for people to read.
+            assertThat(run.resolve(PreferenceTraining.SAMPLES).toFile().list())
+                    .containsExactlyInAnyOrder("step-000000.json", "step-000012.json", "step-000024.json");
+            JsonNode shown = betalab.training.RunFiles.JSON.readTree(run.resolve(PreferenceTraining.SAMPLES).resolve("step-000024.json")
+                    .toFile());
+            assertThat(shown.size()).isPositive();
+            assertThat(shown.get(0).has("prompt")).isTrue();
         }
     }
 
@@ -130,7 +137,7 @@ class LmTrainingTest {
     }
 
     private static List<JsonNode> evaluations(Path run) {
-        return rows(run).stream().filter(r -> r.has("eval/reward") || r.has("eval/rewards/accuracies")).toList();
+        return rows(run).stream().filter(r -> r.has("eval/true_reward") || r.has("eval/rewards/accuracies")).toList();
     }
 
     private static List<JsonNode> rows(Path run) {

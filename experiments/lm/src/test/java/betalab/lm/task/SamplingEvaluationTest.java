@@ -72,13 +72,13 @@ class SamplingEvaluationTest {
         double meanKl = Arrays.stream(kl).sum() / n;
         double var = Arrays.stream(kl).map(v -> (v - meanKl) * (v - meanKl)).sum() / (n - 1);
 
-        assertThat(m.keySet()).containsExactly("eval/reward", "eval/reward_reference", "eval/win_rate", "eval/kl",
-                "eval/kl_stderr", "eval/length", "eval/eos_share");
-        assertThat(m.get("eval/reward")).isCloseTo(reward0, within(1e-12));
-        assertThat(m.get("eval/reward_reference")).isCloseTo(rewardRef, within(1e-12));
-        assertThat(m.get("eval/win_rate")).isCloseTo(win, within(1e-12));
-        assertThat(m.get("eval/kl")).isCloseTo(meanKl, within(1e-4));
-        assertThat(m.get("eval/kl_stderr")).isCloseTo(Math.sqrt(var / n), within(1e-4));
+        assertThat(m.keySet()).containsExactly("eval/true_reward", "eval/true_reward_ref", "eval/win_rate_vs_ref", "eval/kl_ref",
+                "eval/kl_ref_stderr", "eval/length", "eval/eos_share");
+        assertThat(m.get("eval/true_reward")).isCloseTo(reward0, within(1e-12));
+        assertThat(m.get("eval/true_reward_ref")).isCloseTo(rewardRef, within(1e-12));
+        assertThat(m.get("eval/win_rate_vs_ref")).isCloseTo(win, within(1e-12));
+        assertThat(m.get("eval/kl_ref")).isCloseTo(meanKl, within(1e-4));
+        assertThat(m.get("eval/kl_ref_stderr")).isCloseTo(Math.sqrt(var / n), within(1e-4));
         assertThat(m.get("eval/length")).isCloseTo(length, within(1e-12));
         assertThat(m.get("eval/eos_share")).isCloseTo(ended, within(1e-12));
         // Two different random models: the estimate is not trivially 0, and the samples vary.
@@ -102,10 +102,10 @@ class SamplingEvaluationTest {
         assertThat(evaluation(Reward.named("sentiment", 1), 1).evaluate(policy, reference)).isEqualTo(first);
         // The policy against itself: the same completions, no divergence, a win rate of one half.
         Map<String, Double> self = evaluation.evaluate(policy, policy);
-        assertThat(self.get("eval/kl")).isZero();
-        assertThat(self.get("eval/kl_stderr")).isZero();
-        assertThat(self.get("eval/reward")).isEqualTo(self.get("eval/reward_reference"));
-        assertThat(self.get("eval/win_rate")).isEqualTo(0.5);
+        assertThat(self.get("eval/kl_ref")).isZero();
+        assertThat(self.get("eval/kl_ref_stderr")).isZero();
+        assertThat(self.get("eval/true_reward")).isEqualTo(self.get("eval/true_reward_ref"));
+        assertThat(self.get("eval/win_rate_vs_ref")).isEqualTo(0.5);
     }
 
     @Test
@@ -116,7 +116,7 @@ class SamplingEvaluationTest {
         int[] ended = Arrays.copyOf(words, words.length + 1);
         ended[words.length] = eos;
         assertThat(eos).isEqualTo(299);
-        assertThat(LanguageModels.completion(tokenizer, "good hope")).containsExactly(ended);
+        assertThat(tokenizer.completion("good hope")).containsExactly(ended);
         assertThat(LanguageModels.ended(tokenizer, ended)).isTrue();
         assertThat(LanguageModels.ended(tokenizer, words)).isFalse();
         assertThat(LanguageModels.text(tokenizer, ended)).isEqualTo("good hope");
