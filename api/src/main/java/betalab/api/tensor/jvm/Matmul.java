@@ -147,6 +147,64 @@ final class Matmul {
         return ops.outF != null ? JvmStorage.of(backend, ops.outF) : JvmStorage.of(backend, ops.outD);
     }
 
+    /**
+     * c[cOff + i·ldc + j] += Σ_p op(A)[i, p]·op(B)[p, j] for i &lt; m, j &lt; n, where op(A)[i, p] =
+     * a[aOff + i·aRow + p·aCol] and op(B)[p, j] = b[bOff + p·bRow + j·bCol]: one float32 product inside
+     * larger arrays (a batch entry, one head of a row layout), on the calling thread. It takes the
+     * vector kernel where {@link #multiply} would, else plain loops accumulating in double.
+     */
+    void accumulate(float[] a, int aOff, int aRow, int aCol, float[] b, int bOff, int bRow, int bCol, float[] c,
+                    int cOff, int ldc, int m, int k, int n) {
+        if (vectorKernel && Vector.USABLE && (long) m * k * n >= blockedMatmulWork) {
+            VectorGemm.multiply(a, aOff, aRow, aCol, b, bOff, bRow, bCol, c, cOff, k, ldc, 0, m, 0, n);
+            return;
+        }
+        for (int i = 0; i < m; i++) {
+            int ai = aOff + i * aRow;
+            int ci = cOff + i * ldc;
+            for (int j = 0; j < n; j++) {
+                int bj = bOff + j * bCol;
+                double sum = 0;
+                for (int p = 0; p < k; p++) {
+                    sum += (double) a[ai + p * aCol] * b[bj + p * bRow];
+                }
+                c[ci + j] += (float) sum;
+            }
+        }
+    }
+
+    /**
+     * body(i) for i &lt; count, independent parts of {@code work} multiply-adds in all: split over the
+     * calling thread and the common pool when the work is past a quarter of the threaded products'
+     * threshold (a split by parts repeats no packing, unlike one product's), else in order here.
+     */
+    void forEach(int count, long work, java.util.function.IntConsumer body) {
+        int parts = work >= parallelMatmulWork / 4 ? Math.min(threads, count) : 1;
+        if (parts <= 1) {
+            for (int i = 0; i < count; i++) {
+                body.accept(i);
+            }
+            return;
+        }
+        ForkJoinTask<?>[] tasks = new ForkJoinTask<?>[parts];
+        for (int t = 1; t < parts; t++) {
+            int from = (int) ((long) count * t / parts);
+            int to = (int) ((long) count * (t + 1) / parts);
+            tasks[t] = ForkJoinTask.adapt(() -> {
+                for (int i = from; i < to; i++) {
+                    body.accept(i);
+                }
+            }).fork();
+        }
+        int first = count / parts;
+        for (int i = 0; i < first; i++) {
+            body.accept(i);
+        }
+        for (int t = 1; t < parts; t++) {
+            tasks[t].join();
+        }
+    }
+
     /** The plain loops, cheapest for the tiny products of the seed experiment. */
     private static void smallMatmul(double[] x, int aRow, int aCol, double[] y, int bRow, int bCol, int m, int k,
                                     int n, double[] out) {
