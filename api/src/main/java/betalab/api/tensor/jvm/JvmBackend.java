@@ -22,7 +22,9 @@ import java.util.concurrent.ForkJoinPool;
  * Sums accumulate in double and round at the end, and so do matrix products, except float32
  * products of at least 8,192 multiply-adds when the JVM has {@code jdk.incubator.vector}: those run
  * on {@link Matmul}'s vector kernel, which accumulates in float32 as BLAS sgemm and PyTorch do (so
- * {@link #describe()} names the kernel: runs compared number for number need the same one). Kernels
+ * {@link #describe()} names the kernel: runs compared number for number need the same one); with it,
+ * float32 SiLU and the fused transformer kernels' softmax exponentials run on {@link VectorMath}
+ * (within 2 float ulps). Kernels
  * mixing precisions widen their float32 operands and compute in float64.
  *
  * <p>Every kernel picks its operation once and then runs tight loops: broadcasting walks rows of
@@ -47,6 +49,8 @@ public final class JvmBackend implements TensorBackend {
     // and threaded kernels, which the conformance suite's small shapes would otherwise never reach.
     private final Matmul matmul;
     private final TransformerKernels transformer;
+    /** Float32 SiLU and softmax exponentials on {@link VectorMath}: where the vector product runs. */
+    private final boolean vectorMath;
     /** Batched products whose entries have at least this many multiply-adds run each entry through {@link #matmul}. */
     private final long blockedMatmulWork;
 
@@ -87,6 +91,7 @@ public final class JvmBackend implements TensorBackend {
         }
         this.matmul = new Matmul(this, blockedMatmulWork, parallelMatmulWork, threads, vectorKernel);
         this.transformer = new TransformerKernels(matmul);
+        this.vectorMath = matmul.usesVectorKernel();
         this.blockedMatmulWork = blockedMatmulWork;
     }
 
@@ -212,9 +217,13 @@ public final class JvmBackend implements TensorBackend {
                 }
             }
             case SILU -> {
-                for (int i = 0; i < n; i++) {
-                    double v = in[i];
-                    out[i] = (float) (v * sigmoidForFloat(v));
+                if (vectorMath) {
+                    VectorMath.silu(in, out);
+                } else {
+                    for (int i = 0; i < n; i++) {
+                        double v = in[i];
+                        out[i] = (float) (v * sigmoidForFloat(v));
+                    }
                 }
             }
             case GELU_TANH -> {
@@ -324,10 +333,14 @@ public final class JvmBackend implements TensorBackend {
                 }
             }
             case SILU -> {
-                for (int i = 0; i < n; i++) {
-                    double v = xv[i];
-                    double s = sigmoidForFloat(v);
-                    out[i] = (float) (g[i] * (s * (1.0 + v * (1.0 - s))));
+                if (vectorMath) {
+                    VectorMath.siluBackward(xv, g, out);
+                } else {
+                    for (int i = 0; i < n; i++) {
+                        double v = xv[i];
+                        double s = sigmoidForFloat(v);
+                        out[i] = (float) (g[i] * (s * (1.0 + v * (1.0 - s))));
+                    }
                 }
             }
             case GELU_TANH -> {
@@ -1107,7 +1120,7 @@ public final class JvmBackend implements TensorBackend {
             return TensorBackend.super.tokenLogProbs(logits, vocab, targets);
         }
         double[] logSumExp = new double[targets.length];
-        float[] out = TransformerKernels.tokenLogProbs(ls.f, vocab, targets, logSumExp);
+        float[] out = transformer.tokenLogProbs(ls.f, vocab, targets, logSumExp);
         return new Storage[] {JvmStorage.of(this, out), JvmStorage.of(this, logSumExp)};
     }
 
@@ -1119,7 +1132,7 @@ public final class JvmBackend implements TensorBackend {
         if (ls.f == null || gs.f == null) {
             return TensorBackend.super.tokenLogProbsBackward(logits, logSumExp, targets, gradLogps, vocab);
         }
-        return JvmStorage.of(this, TransformerKernels.tokenLogProbsBackward(ls.f, js(logSumExp).doubles(), targets,
+        return JvmStorage.of(this, transformer.tokenLogProbsBackward(ls.f, js(logSumExp).doubles(), targets,
                 gs.f, vocab));
     }
 

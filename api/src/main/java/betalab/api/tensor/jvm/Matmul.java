@@ -175,11 +175,12 @@ final class Matmul {
 
     /**
      * body(i) for i &lt; count, independent parts of {@code work} multiply-adds in all: split over the
-     * calling thread and the common pool when the work is past a quarter of the threaded products'
-     * threshold (a split by parts repeats no packing, unlike one product's), else in order here.
+     * calling thread and the common pool past the threaded products' threshold, else in order here
+     * (waking a pool thread costs about as much as a few small products: 4 × 64×32·32×64 took 15 µs on
+     * one thread and 28–38 µs split in two on a busy machine).
      */
     void forEach(int count, long work, java.util.function.IntConsumer body) {
-        int parts = work >= parallelMatmulWork / 4 ? Math.min(threads, count) : 1;
+        int parts = work >= parallelMatmulWork ? Math.min(threads, count) : 1;
         if (parts <= 1) {
             for (int i = 0; i < count; i++) {
                 body.accept(i);

@@ -10,9 +10,12 @@ import betalab.api.tensor.Attention;
  */
 final class TransformerKernels {
     private final Matmul matmul;
+    /** Exponentials on {@link VectorMath}: where the vector product runs. */
+    private final boolean vector;
 
     TransformerKernels(Matmul matmul) {
         this.matmul = matmul;
+        this.vector = matmul.usesVectorKernel();
     }
 
     /** {y, rstd}: y = (x·rstd)·w rounded as transformers rounds it (the normalised row to float first). */
@@ -78,17 +81,22 @@ final class TransformerKernels {
     }
 
     /** Token log-probs, 0 for negative targets; fills logSumExp per row. */
-    static float[] tokenLogProbs(float[] logits, int vocab, int[] targets, double[] logSumExp) {
+    float[] tokenLogProbs(float[] logits, int vocab, int[] targets, double[] logSumExp) {
         float[] out = new float[targets.length];
+        float[] scratch = vector ? new float[vocab] : null;
         for (int r = 0; r < targets.length; r++) {
             int o = r * vocab;
-            double max = Double.NEGATIVE_INFINITY;
+            float max = Float.NEGATIVE_INFINITY;
             for (int j = 0; j < vocab; j++) {
                 max = Math.max(max, logits[o + j]);
             }
             double sum = 0;
-            for (int j = 0; j < vocab; j++) {
-                sum += FastExp.exp(logits[o + j] - max);
+            if (vector && max != Float.NEGATIVE_INFINITY) {
+                sum = VectorMath.exp(logits, o, vocab, 1f, max, 1f, scratch, 0);
+            } else {
+                for (int j = 0; j < vocab; j++) {
+                    sum += FastExp.exp(logits[o + j] - (double) max);
+                }
             }
             double logSum = Math.log(sum);
             logSumExp[r] = max + logSum;
@@ -97,7 +105,7 @@ final class TransformerKernels {
         return out;
     }
 
-    static float[] tokenLogProbsBackward(float[] logits, double[] logSumExp, int[] targets, float[] g, int vocab) {
+    float[] tokenLogProbsBackward(float[] logits, double[] logSumExp, int[] targets, float[] g, int vocab) {
         float[] out = new float[logits.length];
         for (int r = 0; r < targets.length; r++) {
             if (targets[r] < 0) {
@@ -106,8 +114,12 @@ final class TransformerKernels {
             int o = r * vocab;
             double gr = g[r];
             double lse = logSumExp[r];
-            for (int j = 0; j < vocab; j++) {
-                out[o + j] = (float) (-gr * FastExp.exp(logits[o + j] - lse));
+            if (vector && Double.isFinite(lse)) {
+                VectorMath.exp(logits, o, vocab, 1f, (float) lse, (float) -gr, out, o);
+            } else {
+                for (int j = 0; j < vocab; j++) {
+                    out[o + j] = (float) (-gr * FastExp.exp(logits[o + j] - lse));
+                }
             }
             out[o + targets[r]] = (float) (out[o + targets[r]] + gr);
         }
@@ -137,29 +149,43 @@ final class TransformerKernels {
                 int po = (s * a.heads() + h) * t * keys;
                 matmul.accumulate(q, qo, qw, 1, k, ko, 1, kw, probs, po, keys, t, d, keys);
                 for (int i = 0; i < t; i++) {
-                    int row = po + i * keys;
-                    int visible = a.past() + i + 1;
-                    double max = Double.NEGATIVE_INFINITY;
-                    for (int j = 0; j < visible; j++) {
-                        if (keyMask == null || keyMask[s * keys + j]) {
-                            max = Math.max(max, probs[row + j] * scale);
-                        }
-                    }
-                    double sum = 0;
-                    for (int j = 0; j < visible; j++) {
-                        if (keyMask == null || keyMask[s * keys + j]) {
-                            sum += FastExp.exp(probs[row + j] * scale - max);
-                        }
-                    }
-                    double inverse = 1 / sum;
-                    for (int j = 0; j < keys; j++) {
-                        boolean seen = j < visible && (keyMask == null || keyMask[s * keys + j]);
-                        probs[row + j] = seen ? (float) (FastExp.exp(probs[row + j] * scale - max) * inverse) : 0f;
-                    }
+                    softmaxRow(probs, po + i * keys, keys, a.past() + i + 1, scale, keyMask, s * keys);
                 }
                 matmul.accumulate(probs, po, keys, 1, v, ko, kw, 1, out, qo, qw, t, keys, d);
             }
         });
+    }
+
+    /**
+     * Row [row, row + keys) of scores becomes softmax(scores·scale) over its first {@code visible}
+     * entries (those the key mask, read from maskOff, keeps), 0 elsewhere; no entry kept gives all 0.
+     */
+    private void softmaxRow(float[] p, int row, int keys, int visible, float scale, boolean[] keyMask, int maskOff) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int j = 0; j < visible; j++) {
+            if (keyMask == null || keyMask[maskOff + j]) {
+                max = Math.max(max, p[row + j] * scale);
+            }
+        }
+        if (vector && keyMask == null) {
+            float inverse = (float) (1 / VectorMath.exp(p, row, visible, scale, max, 1f, p, row));
+            for (int j = 0; j < visible; j++) {
+                p[row + j] *= inverse;
+            }
+        } else {
+            double sum = 0;
+            for (int j = 0; j < visible; j++) {
+                if (keyMask == null || keyMask[maskOff + j]) {
+                    sum += FastExp.exp(p[row + j] * scale - (double) max);
+                }
+            }
+            double inverse = 1 / sum;
+            for (int j = 0; j < visible; j++) {
+                boolean kept = keyMask == null || keyMask[maskOff + j];
+                p[row + j] = kept ? (float) (FastExp.exp(p[row + j] * scale - (double) max) * inverse) : 0f;
+            }
+        }
+        java.util.Arrays.fill(p, row + visible, row + keys, 0f);
     }
 
     /**

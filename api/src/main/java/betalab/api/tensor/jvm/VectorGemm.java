@@ -60,6 +60,9 @@ final class VectorGemm {
         Scratch scratch = SCRATCH.get();
         float[] aPack = scratch.aPack;
         float[] bPack = scratch.bPack;
+        // A stored untransposed is read in place, its rows side by side: packing it would cost as much
+        // as the multiply-adds when k is small (attention's heads). Edge panels are packed, zero-padded.
+        boolean direct = aCol == 1;
         for (int jc = colFrom; jc < colTo; jc += NC) {
             int nc = Math.min(NC, colTo - jc);
             for (int pc = 0; pc < k; pc += KC) {
@@ -67,21 +70,33 @@ final class VectorGemm {
                 packB(b, bOff, bRow, bCol, pc, kc, jc, nc, bPack);
                 for (int ic = rowFrom; ic < rowTo; ic += MC) {
                     int mc = Math.min(MC, rowTo - ic);
-                    packA(a, aOff, aRow, aCol, ic, mc, pc, kc, aPack);
+                    if (!direct) {
+                        packA(a, aOff, aRow, aCol, ic, mc, pc, kc, aPack);
+                    }
                     for (int jr = 0; jr < nc; jr += NR) {
                         int w = Math.min(NR, nc - jr);
                         for (int ir = 0; ir < mc; ir += MR) {
                             int h = Math.min(MR, mc - ir);
                             int co = cOff + (ic + ir) * n + jc + jr;
-                            if (h == MR && w == NR) {
-                                kernel(kc, aPack, ir * kc, bPack, jr * kc, c, co, n);
+                            boolean whole = h == MR && w == NR;
+                            float[] target = whole ? c : scratch.tile;
+                            int to = whole ? co : 0;
+                            int ld = whole ? n : NR;
+                            if (!whole) {
+                                java.util.Arrays.fill(target, 0f);
+                            }
+                            if (direct && h == MR) {
+                                kernelRows(kc, a, aOff + (ic + ir) * aRow + pc, aRow, bPack, jr * kc, target, to, ld);
+                            } else if (direct) {
+                                packA(a, aOff, aRow, aCol, ic + ir, h, pc, kc, aPack);
+                                kernel(kc, aPack, 0, bPack, jr * kc, target, to, ld);
                             } else {
-                                float[] tile = scratch.tile;
-                                java.util.Arrays.fill(tile, 0f);
-                                kernel(kc, aPack, ir * kc, bPack, jr * kc, tile, 0, NR);
+                                kernel(kc, aPack, ir * kc, bPack, jr * kc, target, to, ld);
+                            }
+                            if (!whole) {
                                 for (int r = 0; r < h; r++) {
                                     for (int j = 0; j < w; j++) {
-                                        c[co + r * n + j] += tile[r * NR + j];
+                                        c[co + r * n + j] += target[r * NR + j];
                                     }
                                 }
                             }
@@ -226,6 +241,69 @@ final class VectorGemm {
             c50 = x.fma(b0, c50);
             c51 = x.fma(b1, c51);
             ao += MR;
+            bo += NR;
+        }
+        int o = co;
+        c00.add(FloatVector.fromArray(S, c, o)).intoArray(c, o);
+        c01.add(FloatVector.fromArray(S, c, o + L)).intoArray(c, o + L);
+        o += ldc;
+        c10.add(FloatVector.fromArray(S, c, o)).intoArray(c, o);
+        c11.add(FloatVector.fromArray(S, c, o + L)).intoArray(c, o + L);
+        o += ldc;
+        c20.add(FloatVector.fromArray(S, c, o)).intoArray(c, o);
+        c21.add(FloatVector.fromArray(S, c, o + L)).intoArray(c, o + L);
+        o += ldc;
+        c30.add(FloatVector.fromArray(S, c, o)).intoArray(c, o);
+        c31.add(FloatVector.fromArray(S, c, o + L)).intoArray(c, o + L);
+        o += ldc;
+        c40.add(FloatVector.fromArray(S, c, o)).intoArray(c, o);
+        c41.add(FloatVector.fromArray(S, c, o + L)).intoArray(c, o + L);
+        o += ldc;
+        c50.add(FloatVector.fromArray(S, c, o)).intoArray(c, o);
+        c51.add(FloatVector.fromArray(S, c, o + L)).intoArray(c, o + L);
+    }
+
+    /** {@link #kernel} reading op(A)[r, p] = a[ao + r·aRow + p] in place: the same arithmetic in the same order. */
+    private static void kernelRows(int kc, float[] a, int ao, int aRow, float[] bPack, int bo, float[] c, int co,
+                                   int ldc) {
+        int a1 = ao + aRow;
+        int a2 = a1 + aRow;
+        int a3 = a2 + aRow;
+        int a4 = a3 + aRow;
+        int a5 = a4 + aRow;
+        FloatVector c00 = FloatVector.zero(S);
+        FloatVector c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S);
+        FloatVector c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S);
+        FloatVector c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S);
+        FloatVector c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S);
+        FloatVector c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S);
+        FloatVector c51 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            FloatVector b0 = FloatVector.fromArray(S, bPack, bo);
+            FloatVector b1 = FloatVector.fromArray(S, bPack, bo + L);
+            FloatVector x = FloatVector.broadcast(S, a[ao + p]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[a1 + p]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[a2 + p]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a[a3 + p]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, a[a4 + p]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(S, a[a5 + p]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
             bo += NR;
         }
         int o = co;
