@@ -31,14 +31,16 @@ final class Matmul {
     /** Rows of C accumulated at once. */
     private static final int MC = 256;
 
-    /** A thread's block of C and panels of op(A) and op(B), reused by every product it computes (1.8 MB). */
+    /** A block of C and panels of op(A) and op(B) for one product at a time (1.8 MB), reused. */
     private static final class Scratch {
         final double[][] block = new double[MC][NC];
         final double[][] aPanel = new double[MC][KC];
         final double[][] bPanel = new double[KC][NC];
     }
 
-    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+    /** Scratch not in use; not thread-locals, which the common pool's workers clear after every task. */
+    private static final java.util.concurrent.ConcurrentLinkedQueue<Scratch> FREE =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
 
     /**
      * Whether the JVM resolved {@code jdk.incubator.vector}: an incubator module, resolved only when
@@ -321,38 +323,43 @@ final class Matmul {
      * per-thread scratch, so a product allocates only its result.
      */
     private static void blockedMatmul(Operands o, int rowFrom, int rowTo, int colFrom, int colTo) {
-        Scratch scratch = SCRATCH.get();
-        double[][] c = scratch.block;
-        double[][] aPanel = scratch.aPanel;
-        double[][] bPanel = scratch.bPanel;
-        int k = o.k();
-        for (int jc = colFrom; jc < colTo; jc += NC) {
-            int nc = Math.min(NC, colTo - jc);
-            for (int ic = rowFrom; ic < rowTo; ic += MC) {
-                int mc = Math.min(MC, rowTo - ic);
-                for (int i = 0; i < mc; i++) {
-                    Arrays.fill(c[i], 0, nc, 0.0);
-                }
-                for (int pc = 0; pc < k; pc += KC) {
-                    int kc = Math.min(KC, k - pc);
-                    packA(o, ic, mc, pc, kc, aPanel);
-                    packB(o, pc, kc, jc, nc, bPanel);
-                    multiplyBlock(aPanel, mc, kc, bPanel, nc, c);
-                }
-                int n = o.n();
-                for (int i = 0; i < mc; i++) {
-                    double[] row = c[i];
-                    int base = (ic + i) * n + jc;
-                    if (o.outF() != null) {
-                        float[] out = o.outF();
-                        for (int j = 0; j < nc; j++) {
-                            out[base + j] = (float) row[j];
+        Scratch polled = FREE.poll();
+        Scratch scratch = polled != null ? polled : new Scratch();
+        try {
+            double[][] c = scratch.block;
+            double[][] aPanel = scratch.aPanel;
+            double[][] bPanel = scratch.bPanel;
+            int k = o.k();
+            for (int jc = colFrom; jc < colTo; jc += NC) {
+                int nc = Math.min(NC, colTo - jc);
+                for (int ic = rowFrom; ic < rowTo; ic += MC) {
+                    int mc = Math.min(MC, rowTo - ic);
+                    for (int i = 0; i < mc; i++) {
+                        Arrays.fill(c[i], 0, nc, 0.0);
+                    }
+                    for (int pc = 0; pc < k; pc += KC) {
+                        int kc = Math.min(KC, k - pc);
+                        packA(o, ic, mc, pc, kc, aPanel);
+                        packB(o, pc, kc, jc, nc, bPanel);
+                        multiplyBlock(aPanel, mc, kc, bPanel, nc, c);
+                    }
+                    int n = o.n();
+                    for (int i = 0; i < mc; i++) {
+                        double[] row = c[i];
+                        int base = (ic + i) * n + jc;
+                        if (o.outF() != null) {
+                            float[] out = o.outF();
+                            for (int j = 0; j < nc; j++) {
+                                out[base + j] = (float) row[j];
+                            }
+                        } else {
+                            System.arraycopy(row, 0, o.outD(), base, nc);
                         }
-                    } else {
-                        System.arraycopy(row, 0, o.outD(), base, nc);
                     }
                 }
             }
+        } finally {
+            FREE.offer(scratch);
         }
     }
 

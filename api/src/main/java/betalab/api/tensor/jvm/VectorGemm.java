@@ -41,14 +41,19 @@ final class VectorGemm {
         return L >= 8;
     }
 
-    /** A thread's packed panels and edge tile, reused by every product it computes (about 1.2 MB). */
+    /** Packed panels and an edge tile for one product at a time (about 1.2 MB), reused. */
     private static final class Scratch {
         final float[] aPack = new float[MC * KC];
         final float[] bPack = new float[KC * ((NC + NR - 1) / NR) * NR];
         final float[] tile = new float[MR * NR];
     }
 
-    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+    /**
+     * Scratch not in use. Not thread-locals: the common pool's workers clear theirs after every task,
+     * so a split product allocated (and zeroed) a fresh 1.2 MB per part.
+     */
+    private static final java.util.concurrent.ConcurrentLinkedQueue<Scratch> FREE =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
 
     /**
      * c[cOff + i·n + j] += Σ_p op(A)[i, p] · op(B)[p, j] for rowFrom ≤ i &lt; rowTo, colFrom ≤ j &lt; colTo,
@@ -57,46 +62,49 @@ final class VectorGemm {
      */
     static void multiply(float[] a, int aOff, int aRow, int aCol, float[] b, int bOff, int bRow, int bCol,
                          float[] c, int cOff, int k, int n, int rowFrom, int rowTo, int colFrom, int colTo) {
-        Scratch scratch = SCRATCH.get();
-        float[] aPack = scratch.aPack;
-        float[] bPack = scratch.bPack;
-        // A stored untransposed is read in place, its rows side by side: packing it would cost as much
-        // as the multiply-adds when k is small (attention's heads). Edge panels are packed, zero-padded.
-        boolean direct = aCol == 1;
-        for (int jc = colFrom; jc < colTo; jc += NC) {
-            int nc = Math.min(NC, colTo - jc);
-            for (int pc = 0; pc < k; pc += KC) {
-                int kc = Math.min(KC, k - pc);
-                packB(b, bOff, bRow, bCol, pc, kc, jc, nc, bPack);
-                for (int ic = rowFrom; ic < rowTo; ic += MC) {
-                    int mc = Math.min(MC, rowTo - ic);
-                    if (!direct) {
-                        packA(a, aOff, aRow, aCol, ic, mc, pc, kc, aPack);
-                    }
-                    for (int jr = 0; jr < nc; jr += NR) {
-                        int w = Math.min(NR, nc - jr);
-                        for (int ir = 0; ir < mc; ir += MR) {
-                            int h = Math.min(MR, mc - ir);
-                            int co = cOff + (ic + ir) * n + jc + jr;
-                            boolean whole = h == MR && w == NR;
-                            float[] target = whole ? c : scratch.tile;
-                            int to = whole ? co : 0;
-                            int ld = whole ? n : NR;
-                            if (!whole) {
-                                java.util.Arrays.fill(target, 0f);
-                            }
-                            if (direct && h == MR) {
-                                kernelRows(kc, a, aOff + (ic + ir) * aRow + pc, aRow, bPack, jr * kc, target, to, ld);
-                            } else if (direct) {
-                                packA(a, aOff, aRow, aCol, ic + ir, h, pc, kc, aPack);
-                                kernel(kc, aPack, 0, bPack, jr * kc, target, to, ld);
-                            } else {
-                                kernel(kc, aPack, ir * kc, bPack, jr * kc, target, to, ld);
-                            }
-                            if (!whole) {
-                                for (int r = 0; r < h; r++) {
-                                    for (int j = 0; j < w; j++) {
-                                        c[co + r * n + j] += target[r * NR + j];
+        Scratch polled = FREE.poll();
+        Scratch scratch = polled != null ? polled : new Scratch();
+        try {
+            float[] aPack = scratch.aPack;
+            float[] bPack = scratch.bPack;
+            // A stored untransposed is read in place, its rows side by side: packing it would cost as much
+            // as the multiply-adds when k is small (attention's heads). Edge panels are packed, zero-padded.
+            boolean direct = aCol == 1;
+            for (int jc = colFrom; jc < colTo; jc += NC) {
+                int nc = Math.min(NC, colTo - jc);
+                for (int pc = 0; pc < k; pc += KC) {
+                    int kc = Math.min(KC, k - pc);
+                    packB(b, bOff, bRow, bCol, pc, kc, jc, nc, bPack);
+                    for (int ic = rowFrom; ic < rowTo; ic += MC) {
+                        int mc = Math.min(MC, rowTo - ic);
+                        if (!direct) {
+                            packA(a, aOff, aRow, aCol, ic, mc, pc, kc, aPack);
+                        }
+                        for (int jr = 0; jr < nc; jr += NR) {
+                            int w = Math.min(NR, nc - jr);
+                            for (int ir = 0; ir < mc; ir += MR) {
+                                int h = Math.min(MR, mc - ir);
+                                int co = cOff + (ic + ir) * n + jc + jr;
+                                boolean whole = h == MR && w == NR;
+                                float[] target = whole ? c : scratch.tile;
+                                int to = whole ? co : 0;
+                                int ld = whole ? n : NR;
+                                if (!whole) {
+                                    java.util.Arrays.fill(target, 0f);
+                                }
+                                if (direct && h == MR) {
+                                    kernelRows(kc, a, aOff + (ic + ir) * aRow + pc, aRow, bPack, jr * kc, target, to, ld);
+                                } else if (direct) {
+                                    packA(a, aOff, aRow, aCol, ic + ir, h, pc, kc, aPack);
+                                    kernel(kc, aPack, 0, bPack, jr * kc, target, to, ld);
+                                } else {
+                                    kernel(kc, aPack, ir * kc, bPack, jr * kc, target, to, ld);
+                                }
+                                if (!whole) {
+                                    for (int r = 0; r < h; r++) {
+                                        for (int j = 0; j < w; j++) {
+                                            c[co + r * n + j] += target[r * NR + j];
+                                        }
                                     }
                                 }
                             }
@@ -104,6 +112,8 @@ final class VectorGemm {
                     }
                 }
             }
+        } finally {
+            FREE.offer(scratch);
         }
     }
 
