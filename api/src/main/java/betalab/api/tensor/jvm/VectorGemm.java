@@ -92,20 +92,17 @@ final class VectorGemm {
                                 if (!whole) {
                                     java.util.Arrays.fill(target, 0f);
                                 }
-                                if (direct && h == MR) {
-                                    kernelRows(kc, a, aOff + (ic + ir) * aRow + pc, aRow, bPack, jr * kc, target, to, ld);
-                                } else if (direct) {
-                                    packA(a, aOff, aRow, aCol, ic + ir, h, pc, kc, aPack);
-                                    kernel(kc, aPack, 0, bPack, jr * kc, target, to, ld);
+                                if (direct) {
+                                    // Rows past the block's last repeat it: their sums land in the tile unread.
+                                    int r0 = aOff + (ic + ir) * aRow + pc;
+                                    kernelRows(kc, a, r0, r0 + Math.min(1, h - 1) * aRow, r0 + Math.min(2, h - 1) * aRow,
+                                            r0 + Math.min(3, h - 1) * aRow, r0 + Math.min(4, h - 1) * aRow,
+                                            r0 + Math.min(5, h - 1) * aRow, bPack, jr * kc, target, to, ld);
                                 } else {
                                     kernel(kc, aPack, ir * kc, bPack, jr * kc, target, to, ld);
                                 }
                                 if (!whole) {
-                                    for (int r = 0; r < h; r++) {
-                                        for (int j = 0; j < w; j++) {
-                                            c[co + r * n + j] += target[r * NR + j];
-                                        }
-                                    }
+                                    addTile(target, c, co, n, h, w);
                                 }
                             }
                         }
@@ -273,14 +270,26 @@ final class VectorGemm {
         c51.add(FloatVector.fromArray(S, c, o + L)).intoArray(c, o + L);
     }
 
-    /** {@link #kernel} reading op(A)[r, p] = a[ao + r·aRow + p] in place: the same arithmetic in the same order. */
-    private static void kernelRows(int kc, float[] a, int ao, int aRow, float[] bPack, int bo, float[] c, int co,
-                                   int ldc) {
-        int a1 = ao + aRow;
-        int a2 = a1 + aRow;
-        int a3 = a2 + aRow;
-        int a4 = a3 + aRow;
-        int a5 = a4 + aRow;
+    /** c[co + r·ldc + j] += tile[r·NR + j] for the valid part of an edge tile, h rows by w columns. */
+    private static void addTile(float[] tile, float[] c, int co, int ldc, int h, int w) {
+        for (int r = 0; r < h; r++) {
+            int o = co + r * ldc;
+            int j = 0;
+            for (; j + L <= w; j += L) {
+                FloatVector.fromArray(S, tile, r * NR + j).add(FloatVector.fromArray(S, c, o + j)).intoArray(c, o + j);
+            }
+            for (; j < w; j++) {
+                c[o + j] += tile[r * NR + j];
+            }
+        }
+    }
+
+    /**
+     * {@link #kernel} reading op(A)'s six rows in place, row r of the panel from a[ar + p]: the same
+     * arithmetic in the same order.
+     */
+    private static void kernelRows(int kc, float[] a, int ao, int a1, int a2, int a3, int a4, int a5, float[] bPack,
+                                   int bo, float[] c, int co, int ldc) {
         FloatVector c00 = FloatVector.zero(S);
         FloatVector c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S);
