@@ -844,6 +844,23 @@ public abstract class BackendConformanceTest {
                 in -> weightedSum(in[0].dropout(0.5, new betalab.api.random.JavaRng(3))), sample(dtype, 44, 3, 4));
     }
 
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void siluAndGeluOnLongRowsMatchClosedForms(DType dtype) {
+        // Long enough for vector loops (and their scalar tails), from −12 to 12.
+        double[] xs = new double[3 * 53];
+        for (int i = 0; i < xs.length; i++) {
+            xs[i] = -12 + 24.0 * i / (xs.length - 1) + 0.01 * Math.sin(i);
+        }
+        for (UnaryOp op : new UnaryOp[] {UnaryOp.SILU, UnaryOp.GELU_TANH}) {
+            Tensor x = Tensor.of(dtype, xs, 3, 53);
+            double[] in = read(x);
+            assertNear(read(x.unary(op)), map(in, v -> value(op, v)), tolerance(dtype), op.name());
+            double[] grad = GradientCheck.autodiff(t -> t[0].unary(op).sum(), x)[0];
+            assertNear(grad, map(in, v -> derivative(op, v)), gradientTolerance(dtype), op + " gradient");
+        }
+    }
+
     /** Shapes on both sides of the fast paths' thresholds: a few elements, and rows wide enough for vector loops. */
     private static final int[][] NORM_SHAPES = {{3, 5}, {2, 3, 8}, {37, 200}};
 
