@@ -10,12 +10,13 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>The usual GEMM blocking: C is computed in panels of at most NC columns; for each KC-deep slice,
  * op(B)'s panel is packed into micro-panels of NR columns (KC × NR floats, contiguous), then for each
- * block of MC rows op(A) is packed into micro-panels of MR rows (KC × MR floats), and a register-tiled
- * micro-kernel adds MR × NR of C from one micro-panel of each: per step of depth two vector loads of
- * op(B), MR broadcasts of op(A) and 2·MR fused multiply-adds into 2·MR vector registers. Packing reads
- * each operand along its stored rows, so every transpose combination costs the same. Tiles at C's
- * right and bottom edges are computed into a scratch tile (the packed panels are zero-padded) and
- * only their valid part is added into C. MR = 6 leaves the 12 accumulators, two rows of op(B) and a
+ * block of MC rows a transposed op(A) is packed into micro-panels of MR rows (KC × MR floats), and a
+ * register-tiled micro-kernel adds MR × NR of C from one micro-panel of each: per step of depth two
+ * vector loads of op(B), MR broadcasts of op(A) and 2·MR fused multiply-adds into 2·MR vector
+ * registers. An untransposed op(A) is not packed: its kernel reads MR rows of A in place, with the
+ * same arithmetic. Packing reads each operand along its stored rows. Tiles at C's right and bottom
+ * edges are computed into a scratch tile (packed panels zero-padded, rows read in place repeating
+ * the last) and only their valid part is added into C. MR = 6 leaves the 12 accumulators, two rows of op(B) and a
  * broadcast in the 16 registers of AVX2 as well as the 32 of AVX-512.
  */
 final class VectorGemm {
