@@ -130,6 +130,9 @@ def main():
               med(java, "lm-logps"), med(torch, "lm-logps"), 1.0, "≤ 1.0 × PyTorch")
     ratio_row("lm-generate", "the same model: 64 tokens after an 8-token prompt, key/value cache",
               med(java, "lm-generate"), med(torch, "lm-generate"), 1.0, "≤ 1.0 × PyTorch")
+    ratio_row("lm-dpo", "the same model: one DPO step on 8 pairs (prompt 16, completions 32), reference log-probs "
+              "precomputed, sigmoid loss β 0.1, AdamW", med(java, "lm-dpo"), med(torch, "lm-dpo"), 1.0,
+              "≤ 1.0 × PyTorch")
     cold_b = numbers(os.path.join(work, "cold-betalab.txt"))
     cold_p = numbers(os.path.join(work, "cold-pytorch.txt"))
     if cold_b and cold_p:

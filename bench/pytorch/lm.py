@@ -9,6 +9,9 @@ intermediate 344, 4 layers, 4 heads, context 64, float32, two threads; the same 
 - lm-logps: the summed completion log-probs of 16 pairs (prompt 16 tokens, completions 48), no gradient.
 - lm-generate: 64 new tokens after an 8-token prompt, sampled one at a time with a key/value cache
   (the reference keeps the keys and values of earlier positions and runs one position per token).
+- lm-dpo: one DPO step on 8 pairs (prompt 16 tokens, completions 32), chosen and rejected in one
+  right-padded batch as TRL's concatenated forward, the reference's log-probs computed once before
+  the first step (TRL's precompute_ref_log_probs), sigmoid loss with beta 0.1, AdamW.
 """
 import os
 import sys
@@ -23,6 +26,7 @@ CONFIG = dict(vocab_size=256, hidden_size=128, intermediate_size=344, num_hidden
 BATCH, CONTEXT = 12, 64
 PAIRS, PROMPT, COMPLETION = 16, 16, 48
 GENERATE_PROMPT, GENERATE_TOKENS = 8, 64
+DPO_PAIRS, DPO_PROMPT, DPO_COMPLETION, DPO_BETA = 8, 16, 32, 0.1
 
 _state = {}
 
@@ -39,6 +43,9 @@ def _model():
         _state["prompts"] = [torch.randint(0, 256, (PROMPT,), generator=g).tolist() for _ in range(PAIRS)]
         _state["chosen"] = [torch.randint(0, 256, (COMPLETION,), generator=g).tolist() for _ in range(PAIRS)]
         _state["rejected"] = [torch.randint(0, 256, (COMPLETION,), generator=g).tolist() for _ in range(PAIRS)]
+        prompts = [torch.randint(0, 256, (DPO_PROMPT,), generator=g).tolist() for _ in range(DPO_PAIRS)]
+        completions = [torch.randint(0, 256, (DPO_COMPLETION,), generator=g).tolist() for _ in range(2 * DPO_PAIRS)]
+        _state["dpo"] = (prompts + prompts, completions)
     return _state["model"]
 
 
@@ -59,6 +66,34 @@ def lm_logps():
         c, _ = ref.completion_logps(model, _state["prompts"], _state["chosen"])
         r, _ = ref.completion_logps(model, _state["prompts"], _state["rejected"])
     return (c - r).sum().item()
+
+
+def _sequence_logps(model, prompts, completions):
+    """reference/pytorch/llama_reference.py's completion_logps, as a tensor only (no per-token lists)."""
+    seqs = [p + c for p, c in zip(prompts, completions)]
+    t = max(len(s) for s in seqs)
+    ids = torch.tensor([s + [0] * (t - len(s)) for s in seqs])
+    mask = torch.tensor([[1] * len(s) + [0] * (t - len(s)) for s in seqs])
+    loss_mask = torch.tensor([[0] * len(p) + [1] * len(c) + [0] * (t - len(p) - len(c))
+                              for p, c in zip(prompts, completions)])
+    logp = torch.log_softmax(model(ids, attention_mask=mask)[:, :-1, :], dim=-1)
+    return (logp.gather(2, ids[:, 1:, None])[:, :, 0] * loss_mask[:, 1:]).sum(-1)
+
+
+def lm_dpo():
+    model = _model()
+    prompts, completions = _state["dpo"]
+    if "dpo_ref" not in _state:
+        with torch.no_grad():
+            _state["dpo_ref"] = _sequence_logps(model, prompts, completions)
+    ref = _state["dpo_ref"]
+    logps = _sequence_logps(model, prompts, completions)
+    margin = (logps[:DPO_PAIRS] - ref[:DPO_PAIRS]) - (logps[DPO_PAIRS:] - ref[DPO_PAIRS:])
+    loss = -torch.nn.functional.logsigmoid(DPO_BETA * margin).mean()
+    _state["optimizer"].zero_grad()
+    loss.backward()
+    _state["optimizer"].step()
+    return loss.item()
 
 
 def lm_generate():
@@ -112,4 +147,5 @@ WORKLOADS = {
     "lm-step": (lm_step, 5, 10),
     "lm-logps": (lm_logps, 5, 10),
     "lm-generate": (lm_generate, 2, 5),
+    "lm-dpo": (lm_dpo, 5, 10),
 }

@@ -94,7 +94,8 @@ public final class BenchMain {
                 // dozens of them to reach steady state, which is what a training run sees.
                 new Spec("lm-step", 30, 10, () -> lm(registry).step()),
                 new Spec("lm-logps", 30, 10, () -> lm(registry).logps()),
-                new Spec("lm-generate", 10, 5, () -> lm(registry).generate()));
+                new Spec("lm-generate", 10, 5, () -> lm(registry).generate()),
+                new Spec("lm-dpo", 30, 10, () -> lm(registry).dpo()));
         List<Spec> all = new ArrayList<>(specs);
         for (Products.Product p : Products.ALL) {
             Products.Prepared prepared = p.prepare(jvm);

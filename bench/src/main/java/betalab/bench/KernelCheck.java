@@ -30,7 +30,16 @@ final class KernelCheck {
                 for (int t = 0; t < 4; t++) {
                     boolean ta = (t & 1) != 0;
                     boolean tb = (t & 2) != 0;
-                    matmul(be, random, s[0], s[1], s[2], ta, tb, dtype);
+                    matmul(be, random, 1, s[0], s[1], s[2], ta, tb, dtype);
+                }
+            }
+        }
+        // Batched products: attention's heads (the gemm row) and entries on both sides of the blocked threshold.
+        int[][] batches = {{4, 64, 32, 64}, {48, 64, 32, 64}, {3, 5, 7, 9}, {2, 121, 40, 33}};
+        for (int[] s : batches) {
+            for (DType dtype : DType.values()) {
+                for (int t = 0; t < 4; t++) {
+                    matmul(be, random, s[0], s[1], s[2], s[3], (t & 1) != 0, (t & 2) != 0, dtype);
                 }
             }
         }
@@ -44,11 +53,24 @@ final class KernelCheck {
         }
     }
 
-    private static void matmul(TensorBackend be, Random random, int m, int k, int n, boolean ta, boolean tb,
-                               DType dtype) {
-        double[] a = values(random, m * k, dtype);
-        double[] b = values(random, k * n, dtype);
-        double[] got = be.toDoubleArray(be.matmul(be.of(a, dtype), ta, be.of(b, dtype), tb, m, k, n));
+    /** {@code batch} products op(A)·op(B) of m×k by k×n, one batched call unless batch is 1. */
+    private static void matmul(TensorBackend be, Random random, int batch, int m, int k, int n, boolean ta,
+                               boolean tb, DType dtype) {
+        double[] a = values(random, batch * m * k, dtype);
+        double[] b = values(random, batch * k * n, dtype);
+        Storage y = batch == 1 ? be.matmul(be.of(a, dtype), ta, be.of(b, dtype), tb, m, k, n)
+                : be.batchedMatmul(be.of(a, dtype), ta, be.of(b, dtype), tb, batch, m, k, n);
+        double[] all = be.toDoubleArray(y);
+        for (int entry = 0; entry < batch; entry++) {
+            check(random, entry, a, b, all, m, k, n, ta, tb, dtype);
+        }
+    }
+
+    private static void check(Random random, int entry, double[] a, double[] b, double[] all, int m, int k, int n,
+                              boolean ta, boolean tb, DType dtype) {
+        int ao = entry * m * k;
+        int bo = entry * k * n;
+        double[] got = java.util.Arrays.copyOfRange(all, entry * m * n, (entry + 1) * m * n);
         int aRow = ta ? 1 : k;
         int aCol = ta ? m : 1;
         int bRow = tb ? 1 : n;
@@ -61,7 +83,7 @@ final class KernelCheck {
             double s = 0;
             double scale = 0;
             for (int p = 0; p < k; p++) {
-                double v = a[i * aRow + p * aCol] * b[p * bRow + j * bCol];
+                double v = a[ao + i * aRow + p * aCol] * b[bo + p * bRow + j * bCol];
                 s += v;
                 scale += Math.abs(v);
             }
@@ -70,8 +92,9 @@ final class KernelCheck {
             // √k·2⁻²⁴ of Σ|a·b|, under 1e-5 of it at these depths; a lost term is about 1/k of it.
             double tolerance = (dtype == DType.FLOAT32 ? 1e-5 : 1e-13) * Math.max(scale, 1e-30);
             if (!(Math.abs(got[i * n + j] - expected) <= tolerance)) {
-                throw new AssertionError(String.format("%s matmul %dx%dx%d transposeA %s transposeB %s: "
-                        + "C[%d,%d] = %s, expected %s", dtype, m, k, n, ta, tb, i, j, got[i * n + j], expected));
+                throw new AssertionError(String.format("%s matmul %dx%dx%d transposeA %s transposeB %s, entry %d: "
+                        + "C[%d,%d] = %s, expected %s", dtype, m, k, n, ta, tb, entry, i, j, got[i * n + j],
+                        expected));
             }
         }
     }

@@ -2,6 +2,8 @@ package betalab.bench;
 
 import betalab.api.optim.Optimizer;
 import betalab.api.policy.Policy;
+import betalab.api.preference.PreferenceBatch;
+import betalab.api.preference.PreferenceLoss;
 import betalab.api.random.TorchRng;
 import betalab.api.registry.Registry;
 import betalab.api.tensor.DType;
@@ -21,7 +23,10 @@ import java.util.Random;
  *   <li>lm-step: one training step on 12 sequences of 64 tokens: forward, next-token cross-entropy,
  *       backward, AdamW (lr 1e-3) from the registry;</li>
  *   <li>lm-logps: the summed completion log-probs of 16 pairs (prompt 16 tokens, completions 48), no gradient;</li>
- *   <li>lm-generate: 64 new tokens after an 8-token prompt with the key/value cache.</li>
+ *   <li>lm-generate: 64 new tokens after an 8-token prompt with the key/value cache;</li>
+ *   <li>lm-dpo: one DPO step on 8 preference pairs (prompt 16 tokens, completions 32, chosen and
+ *       rejected scored in one batch), the reference's log-probs computed once beforehand (TRL's
+ *       precompute_ref_log_probs), sigmoid loss with β 0.1, AdamW.</li>
  * </ul>
  */
 final class LmWorkloads {
@@ -34,6 +39,10 @@ final class LmWorkloads {
     static final int COMPLETION = 48;
     static final int GENERATE_PROMPT = 8;
     static final int GENERATE_TOKENS = 64;
+    static final int DPO_PAIRS = 8;
+    static final int DPO_PROMPT = 16;
+    static final int DPO_COMPLETION = 32;
+    static final double DPO_BETA = 0.1;
 
     private final LlamaModel model = new LlamaModel(CONFIG, new TorchRng(0), DType.FLOAT32);
     private final TransformerPolicy policy = new TransformerPolicy(model);
@@ -43,6 +52,11 @@ final class LmWorkloads {
     private final int[][] prompts = new int[PAIRS][];
     private final int[][] completions = new int[2 * PAIRS][];
     private final int[] promptOf = new int[2 * PAIRS];
+    /** Chosen completions 0 … n − 1, rejected n … 2n − 1, completion j after prompt j mod n. */
+    private final Policy.Sequences dpoPairs;
+    private final PreferenceLoss sigmoid;
+    private Tensor refChosen;
+    private Tensor refRejected;
 
     LmWorkloads(Registry registry) {
         optimizer = registry.create(Optimizer.POINT, "adamw", Map.of("lr", 1e-3),
@@ -60,15 +74,23 @@ final class LmWorkloads {
             promptOf[i] = i;
             promptOf[PAIRS + i] = i;
         }
+        int[][] dpoPrompts = new int[DPO_PAIRS][];
+        int[][] dpoCompletions = new int[2 * DPO_PAIRS][];
+        int[] dpoPromptOf = new int[2 * DPO_PAIRS];
+        for (int i = 0; i < DPO_PAIRS; i++) {
+            dpoPrompts[i] = random.ints(DPO_PROMPT, 0, 256).toArray();
+            dpoCompletions[i] = random.ints(DPO_COMPLETION, 0, 256).toArray();
+            dpoCompletions[DPO_PAIRS + i] = random.ints(DPO_COMPLETION, 0, 256).toArray();
+            dpoPromptOf[i] = i;
+            dpoPromptOf[DPO_PAIRS + i] = i;
+        }
+        dpoPairs = new Policy.Sequences(dpoPrompts, dpoCompletions, dpoPromptOf);
+        sigmoid = registry.create(PreferenceLoss.POINT, "sigmoid", Map.of(), null);
     }
 
     double step() {
         LlamaModel.Output out = model.forward(inputs);
-        int[] picked = new int[targets.length];
-        for (int r = 0; r < targets.length; r++) {
-            picked[r] = r * 256 + targets[r];
-        }
-        Tensor loss = out.logits().logSoftmax(1).gather(picked).mean().neg();
+        Tensor loss = out.logits().crossEntropy(targets);
         optimizer.zeroGrad();
         loss.backward();
         optimizer.step();
@@ -80,6 +102,25 @@ final class LmWorkloads {
             Policy.Scores s = policy.score(new Policy.Sequences(prompts, completions, promptOf));
             return s.sums().sum().item();
         }
+    }
+
+    double dpo() {
+        if (refChosen == null) {
+            // The reference is the model as it stands before the first DPO step, scored once.
+            try (var noGrad = Tensor.noGrad()) {
+                Tensor sums = policy.score(dpoPairs).sums();
+                refChosen = PreferenceBatch.Distributions.chosen(sums);
+                refRejected = PreferenceBatch.Distributions.rejected(sums);
+            }
+        }
+        Tensor sums = policy.score(dpoPairs).sums();
+        PreferenceBatch batch = PreferenceBatch.of(PreferenceBatch.Distributions.chosen(sums),
+                PreferenceBatch.Distributions.rejected(sums), refChosen, refRejected).build();
+        Tensor loss = sigmoid.perPair(batch, Tensor.full(sums.dtype(), DPO_BETA, DPO_PAIRS)).mean();
+        optimizer.zeroGrad();
+        loss.backward();
+        optimizer.step();
+        return loss.item();
     }
 
     double generate() {

@@ -10,7 +10,7 @@ import java.util.Random;
  * Single float32 matrix products through the backend SPI, as the layers call them: the medium
  * workload's three (forward x·Wᵀ, weight gradient gᵀ·x, input gradient g·W) and the transformer's of
  * the next issues (projections [768×128]·[128×384] and [768×128]·[128×512], attention scores
- * q·kᵀ for 4 heads of [64×32]). The same list is in bench/pytorch/workloads.py; keep the two in step.
+ * q·kᵀ for 4 heads of [64×32], one batched call). The same list is in bench/pytorch/workloads.py; keep the two in step.
  */
 final class Products {
     private Products() {
@@ -34,20 +34,12 @@ final class Products {
             Random random = new Random(11);
             boolean ta = form.charAt(0) == 'T';
             boolean tb = form.charAt(1) == 'T';
-            Storage[] a = new Storage[batch];
-            Storage[] b = new Storage[batch];
-            for (int i = 0; i < batch; i++) {
-                a[i] = be.of(random.doubles(m * k, -1, 1).toArray(), DType.FLOAT32);
-                b[i] = be.of(random.doubles(k * n, -1, 1).toArray(), DType.FLOAT32);
+            Storage a = be.of(random.doubles(batch * m * k, -1, 1).toArray(), DType.FLOAT32);
+            Storage b = be.of(random.doubles(batch * k * n, -1, 1).toArray(), DType.FLOAT32);
+            if (batch == 1) {
+                return () -> be.matmul(a, ta, b, tb, m, k, n).size();
             }
-            // The batched product is a loop of 2-D products: the SPI has no batched one yet.
-            return () -> {
-                double sum = 0;
-                for (int i = 0; i < batch; i++) {
-                    sum += be.matmul(a[i], ta, b[i], tb, m, k, n).size();
-                }
-                return sum;
-            };
+            return () -> be.batchedMatmul(a, ta, b, tb, batch, m, k, n).size();
         }
     }
 

@@ -78,4 +78,35 @@ public final class Shapes {
         int i = shape.length - 1 - fromEnd;
         return i >= 0 ? shape[i] : 1;
     }
+
+    /** For each flat element of x of {@code shape} permuted by {@code axes}, the flat index it comes from. */
+    public static int[] permutation(int[] shape, int[] axes) {
+        int rank = shape.length;
+        int[] strides = new int[rank];
+        for (int d = rank - 1, stride = 1; d >= 0; d--) {
+            strides[d] = stride;
+            stride *= shape[d];
+        }
+        int[] out = new int[rank];
+        int[] from = new int[rank];
+        for (int i = 0; i < rank; i++) {
+            out[i] = shape[axes[i]];
+            from[i] = strides[axes[i]];
+        }
+        int[] index = new int[size(shape)];
+        int[] at = new int[rank];
+        int source = 0;
+        for (int i = 0; i < index.length; i++) {
+            index[i] = source;
+            for (int d = rank - 1; d >= 0; d--) {
+                source += from[d];
+                if (++at[d] < out[d]) {
+                    break;
+                }
+                source -= from[d] * out[d];
+                at[d] = 0;
+            }
+        }
+        return index;
+    }
 }

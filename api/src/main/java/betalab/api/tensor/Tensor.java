@@ -7,6 +7,7 @@ import java.util.Deque;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import betalab.api.random.Rng;
 
 /**
  * An n-dimensional array with reverse-mode automatic differentiation, in the manner of PyTorch:
@@ -230,6 +231,16 @@ public final class Tensor {
 
     public Tensor logSigmoid() {
         return unary(UnaryOp.LOG_SIGMOID);
+    }
+
+    /** x·σ(x), SiLU (swish). */
+    public Tensor silu() {
+        return unary(UnaryOp.SILU);
+    }
+
+    /** GELU in its tanh form, as PyTorch's {@code gelu(approximate="tanh")} (GPT-2's gelu_new). */
+    public Tensor geluTanh() {
+        return unary(UnaryOp.GELU_TANH);
     }
 
     public Tensor unary(UnaryOp op) {
@@ -509,6 +520,253 @@ public final class Tensor {
         out[0] = positions.length;
         return result(backend().gatherRows(data, rowSize, positions), out,
                 g -> new Storage[] {backend().scatterAddRows(g, rowSize, positions, rows)}, this);
+    }
+
+    /** The axes reordered: result axis i is this tensor's axis axes[i], as {@code torch.permute} (a copy). */
+    public Tensor permute(int... axes) {
+        int[] order = axes.clone();
+        boolean[] seen = new boolean[rank()];
+        if (order.length != rank()) {
+            throw new IllegalArgumentException("permute of a rank-" + rank() + " tensor needs " + rank() + " axes, got "
+                    + Arrays.toString(axes));
+        }
+        int[] inverse = new int[order.length];
+        int[] out = new int[order.length];
+        for (int i = 0; i < order.length; i++) {
+            int a = order[i];
+            if (a < 0 || a >= rank() || seen[a]) {
+                throw new IllegalArgumentException("permute axes " + Arrays.toString(axes) + " are not a permutation of 0…"
+                        + (rank() - 1));
+            }
+            seen[a] = true;
+            inverse[a] = i;
+            out[i] = shape[a];
+        }
+        TensorBackend be = backend();
+        return result(be.permute(data, shape, order), out, g -> new Storage[] {be.permute(g, out, inverse)}, this);
+    }
+
+    /** Two axes swapped (negative counts from the end), as {@code torch.transpose} (a copy). */
+    public Tensor transpose(int axis0, int axis1) {
+        int[] axes = new int[rank()];
+        for (int i = 0; i < axes.length; i++) {
+            axes[i] = i;
+        }
+        int a = Shapes.axis(axis0, rank());
+        int b = Shapes.axis(axis1, rank());
+        axes[a] = b;
+        axes[b] = a;
+        return permute(axes);
+    }
+
+    /** Entries from ≤ i &lt; to along one axis (negative counts from the end), as {@code torch.narrow} (a copy). */
+    public Tensor slice(int axis, int from, int to) {
+        int ax = Shapes.axis(axis, rank());
+        if (from < 0 || to < from || to > shape[ax]) {
+            throw new IllegalArgumentException("slice " + from + "…" + to + " outside axis " + ax + " of "
+                    + Arrays.toString(shape));
+        }
+        int inner = Shapes.size(Arrays.copyOfRange(shape, ax + 1, shape.length));
+        int outer = Shapes.size(Arrays.copyOfRange(shape, 0, ax));
+        int length = to - from;
+        int[] index = new int[outer * length * inner];
+        for (int o = 0, i = 0; o < outer; o++) {
+            int base = (o * shape[ax] + from) * inner;
+            for (int j = 0; j < length * inner; j++) {
+                index[i++] = base + j;
+            }
+        }
+        int[] out = shape.clone();
+        out[ax] = length;
+        int n = size();
+        return result(backend().gather(data, index), out, g -> new Storage[] {backend().scatterAdd(g, index, n)}, this);
+    }
+
+    /** The tensors side by side along one axis (negative counts from the end), as {@code torch.cat}; other axes must agree. */
+    public static Tensor concat(int axis, Tensor... parts) {
+        if (parts.length == 0) {
+            throw new IllegalArgumentException("concat needs at least one tensor");
+        }
+        Tensor first = parts[0];
+        int ax = Shapes.axis(axis, first.rank());
+        int[] lengths = new int[parts.length];
+        Storage[] storages = new Storage[parts.length];
+        int[] out = first.shape.clone();
+        out[ax] = 0;
+        for (int p = 0; p < parts.length; p++) {
+            Tensor t = parts[p];
+            first.sameBackend(t);
+            int[] expect = out.clone();
+            expect[ax] = t.rank() == first.rank() ? t.shape[ax] : -1;
+            if (!Arrays.equals(expect, t.shape)) {
+                throw new IllegalArgumentException("concat along axis " + ax + " of " + Arrays.toString(first.shape)
+                        + " and " + Arrays.toString(t.shape) + ": other axes differ");
+            }
+            lengths[p] = t.shape[ax];
+            storages[p] = t.data;
+            out[ax] += lengths[p];
+        }
+        int inner = Shapes.size(Arrays.copyOfRange(out, ax + 1, out.length));
+        int outer = Shapes.size(Arrays.copyOfRange(out, 0, ax));
+        int[] total = out;
+        Backward back = g -> {
+            Storage[] grads = new Storage[parts.length];
+            Tensor whole = wrap(g, total);
+            int from = 0;
+            for (int p = 0; p < parts.length; p++) {
+                if (parts[p].requiresGrad) {
+                    try (NoGrad noGrad = noGrad()) {
+                        grads[p] = whole.slice(ax, from, from + lengths[p]).data;
+                    }
+                }
+                from += lengths[p];
+            }
+            return grads;
+        };
+        return result(first.backend().concat(storages, lengths, outer, inner), out, back, parts);
+    }
+
+    /**
+     * Dropout: each element kept with probability 1 − p and then scaled by 1/(1 − p), else 0, as
+     * {@code torch.nn.functional.dropout} in training; the keep mask comes from {@code rng} (one
+     * uniform draw per element, kept where it is ≥ p), so a run's generator decides it.
+     */
+    public Tensor dropout(double p, Rng rng) {
+        if (!(p >= 0 && p < 1)) {
+            throw new IllegalArgumentException("dropout probability must be in [0, 1), got " + p);
+        }
+        if (p == 0) {
+            return this;
+        }
+        double[] mask = rng.uniform(size(), 0, 1);
+        for (int i = 0; i < mask.length; i++) {
+            mask[i] = mask[i] >= p ? 1 / (1 - p) : 0;
+        }
+        return mul(of(dtype(), mask, shape));
+    }
+
+    // ---------------------------------------------------------------- transformer operations
+
+    /** RMSNorm over the last axis with a weight of its size, as transformers' LlamaRMSNorm; one kernel each way. */
+    public Tensor rmsNorm(Tensor weight, double eps) {
+        TensorBackend be = sameBackend(weight);
+        int width = lastAxisSize(weight, "rmsNorm");
+        Storage x = data;
+        Storage w = weight.data;
+        Storage[] y = be.rmsNorm(x, w, width, eps);
+        Storage rstd = y[1];
+        Backward back = g -> be.rmsNormBackward(x, w, rstd, g, width);
+        return result(y[0], shape, back, this, weight);
+    }
+
+    /** LayerNorm over the last axis with weight and bias of its size, as {@code torch.nn.LayerNorm}; one kernel each way. */
+    public Tensor layerNorm(Tensor weight, Tensor bias, double eps) {
+        TensorBackend be = sameBackend(weight);
+        sameBackend(bias);
+        int width = lastAxisSize(weight, "layerNorm");
+        if (bias.rank() != 1 || bias.shape[0] != width) {
+            throw new IllegalArgumentException("layerNorm bias " + Arrays.toString(bias.shape) + " must be [" + width + "]");
+        }
+        Storage x = data;
+        Storage w = weight.data;
+        Storage[] y = be.layerNorm(x, w, bias.data, width, eps);
+        Storage stats = y[1];
+        Backward back = g -> be.layerNormBackward(x, w, stats, g, width);
+        return result(y[0], shape, back, this, weight, bias);
+    }
+
+    private int lastAxisSize(Tensor weight, String op) {
+        int width = rank() == 0 ? 0 : shape[rank() - 1];
+        if (weight.rank() != 1 || weight.shape[0] != width || width == 0) {
+            throw new IllegalArgumentException(op + " of " + Arrays.toString(shape) + " needs a weight of the last axis's "
+                    + "size, got " + Arrays.toString(weight.shape));
+        }
+        return width;
+    }
+
+    /**
+     * Rotary position embedding (transformers' rotate-half): this is [rows, heads·headDim] and row r
+     * sits at position positions[r]; cos and sin are tables [max positions, headDim/2] of cos and sin
+     * of position·θ_i, constants (no gradient reaches them). One kernel each way.
+     */
+    public Tensor rope(Tensor cos, Tensor sin, int[] positions, int headDim) {
+        TensorBackend be = sameBackend(cos);
+        sameBackend(sin);
+        int half = headDim / 2;
+        if (rank() != 2 || headDim % 2 != 0 || shape[1] % headDim != 0 || shape[0] != positions.length
+                || cos.rank() != 2 || cos.shape[1] != half || !Arrays.equals(cos.shape, sin.shape)) {
+            throw new IllegalArgumentException("rope needs x [rows, heads·" + headDim + "] with one position per row and "
+                    + "tables [positions, " + half + "], got " + Arrays.toString(shape) + ", " + positions.length
+                    + " positions, " + Arrays.toString(cos.shape) + " and " + Arrays.toString(sin.shape));
+        }
+        for (int p : positions) {
+            if (p < 0 || p >= cos.shape[0]) {
+                throw new IndexOutOfBoundsException("rope position " + p + " outside the table of " + cos.shape[0]);
+            }
+        }
+        int[] at = positions.clone();
+        Storage c = cos.data;
+        Storage s = sin.data;
+        return result(be.rope(data, c, s, at, headDim, false), shape,
+                g -> new Storage[] {be.rope(g, c, s, at, headDim, true)}, this);
+    }
+
+    /**
+     * Causal self-attention, fused (see {@link Attention} for the layout): q [batch·queries,
+     * heads·headDim], k and v [batch·keys, kvHeads·headDim]; {@code keyMask} (batch·keys entries, or
+     * null) leaves out the keys that are false, such as padding. One kernel forward, one backward.
+     */
+    public static Tensor attention(Tensor q, Tensor k, Tensor v, Attention shape, boolean[] keyMask) {
+        TensorBackend be = q.sameBackend(k);
+        q.sameBackend(v);
+        int[] qs = {shape.batch() * shape.queries(), shape.queryWidth()};
+        int[] ks = {shape.batch() * shape.keys(), shape.keyWidth()};
+        if (!Arrays.equals(q.shape, qs) || !Arrays.equals(k.shape, ks) || !Arrays.equals(v.shape, ks)
+                || (keyMask != null && keyMask.length != shape.batch() * shape.keys())) {
+            throw new IllegalArgumentException("attention " + shape + " needs q " + Arrays.toString(qs) + ", k and v "
+                    + Arrays.toString(ks) + " and a key mask of " + ks[0] + ", got " + Arrays.toString(q.shape) + ", "
+                    + Arrays.toString(k.shape) + ", " + Arrays.toString(v.shape)
+                    + (keyMask == null ? "" : " and " + keyMask.length));
+        }
+        boolean[] mask = keyMask == null ? null : keyMask.clone();
+        Storage[] y = be.attention(q.data, k.data, v.data, shape, mask);
+        Storage probs = y[1];
+        Backward back = g -> be.attentionBackward(q.data, k.data, v.data, probs, g, shape);
+        return result(y[0], qs, back, q, k, v);
+    }
+
+    /**
+     * This [rows, vocab] of logits read as next-token distributions: log softmax of row r at
+     * targets[r], or 0 where targets[r] is negative (ignored, as PyTorch's ignore_index); [rows].
+     * Log-softmax and the pick are one kernel, and so is the backward.
+     */
+    public Tensor tokenLogProbs(int... targets) {
+        if (rank() != 2 || targets.length != shape[0]) {
+            throw new IllegalArgumentException("tokenLogProbs needs logits [rows, vocab] and a target per row, got "
+                    + Arrays.toString(shape) + " and " + targets.length + " targets");
+        }
+        int vocab = shape[1];
+        for (int t : targets) {
+            if (t >= vocab) {
+                throw new IndexOutOfBoundsException("target " + t + " outside the vocabulary of " + vocab);
+            }
+        }
+        TensorBackend be = backend();
+        int[] picked = targets.clone();
+        Storage x = data;
+        Storage[] y = be.tokenLogProbs(x, vocab, picked);
+        Storage logSumExp = y[1];
+        return result(y[0], new int[] {shape[0]},
+                g -> new Storage[] {be.tokenLogProbsBackward(x, logSumExp, picked, g, vocab)}, this);
+    }
+
+    /** Mean cross-entropy of these logits [rows, vocab] against the targets, negative ones ignored, as PyTorch's. */
+    public Tensor crossEntropy(int... targets) {
+        int counted = 0;
+        for (int t : targets) {
+            counted += t >= 0 ? 1 : 0;
+        }
+        return tokenLogProbs(targets).sum().neg().div(counted);
     }
 
     /** Positions that sort this tensor's flat elements ascending (ties keep their order). */

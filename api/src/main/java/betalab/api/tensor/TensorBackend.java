@@ -194,6 +194,95 @@ public interface TensorBackend {
         return of(out, g.dtype());
     }
 
+    // Transformer kernels. The defaults (ReferenceKernels) compute in double on copies; a backend
+    // overrides them with its own kernels, which must give the same values to rounding.
+
+    /**
+     * RMSNorm over rows of {@code width}: y = x·rstd·w with rstd = 1/√(mean(x²) + eps) per row, as
+     * transformers' LlamaRMSNorm. Returns {y, rstd} (rstd float64, one per row, for the backward).
+     */
+    default Storage[] rmsNorm(Storage x, Storage weight, int width, double eps) {
+        return ReferenceKernels.rmsNorm(this, x, weight, width, eps);
+    }
+
+    /** The gradients {dx, dw} of {@link #rmsNorm} from its input, weight, rstd and dL/dy. */
+    default Storage[] rmsNormBackward(Storage x, Storage weight, Storage rstd, Storage gradY, int width) {
+        return ReferenceKernels.rmsNormBackward(this, x, weight, rstd, gradY, width);
+    }
+
+    /**
+     * LayerNorm over rows of {@code width}: y = (x − mean)·rstd·w + b, rstd = 1/√(var + eps) with the
+     * biased variance, as {@code torch.nn.LayerNorm}. Returns {y, stats} (stats float64: mean and rstd
+     * of each row, interleaved).
+     */
+    default Storage[] layerNorm(Storage x, Storage weight, Storage bias, int width, double eps) {
+        return ReferenceKernels.layerNorm(this, x, weight, bias, width, eps);
+    }
+
+    /** The gradients {dx, dw, db} of {@link #layerNorm} from its input, weight, stats and dL/dy. */
+    default Storage[] layerNormBackward(Storage x, Storage weight, Storage stats, Storage gradY, int width) {
+        return ReferenceKernels.layerNormBackward(this, x, weight, stats, gradY, width);
+    }
+
+    /**
+     * Rotary position embedding in transformers' rotate-half convention: x holds rows of heads of
+     * {@code headDim}; in each head the pair (i, i + headDim/2) of row r turns by the angle whose
+     * cos and sin are entry i of row positions[r] of the tables [positions, headDim/2]:
+     * (a, b) → (a·cos − b·sin, b·cos + a·sin). {@code inverse} turns by the opposite angle, which
+     * is the gradient.
+     */
+    default Storage rope(Storage x, Storage cos, Storage sin, int[] positions, int headDim, boolean inverse) {
+        return ReferenceKernels.rope(this, x, cos, sin, positions, headDim, inverse);
+    }
+
+    /**
+     * Causal self-attention, fused: per sequence and head softmax(q·kᵀ/√d + causal mask)·v in the row
+     * layout of {@link Attention}. {@code keyMask} (batch·keys, or null for all) leaves out keys that
+     * are false (padding); a query with no key left gets zeros. Returns {out [batch·queries,
+     * heads·headDim], probabilities [batch, heads, queries, keys]} (0 where masked), the latter for
+     * the backward.
+     */
+    default Storage[] attention(Storage q, Storage k, Storage v, Attention shape, boolean[] keyMask) {
+        return ReferenceKernels.attention(this, q, k, v, shape, keyMask);
+    }
+
+    /** The gradients {dq, dk, dv} of {@link #attention} from its inputs, its probabilities and dL/dout. */
+    default Storage[] attentionBackward(Storage q, Storage k, Storage v, Storage probabilities, Storage gradOut,
+                                        Attention shape) {
+        return ReferenceKernels.attentionBackward(this, q, k, v, probabilities, gradOut, shape);
+    }
+
+    /**
+     * log softmax of each row of logits [rows, vocab] read at the row's target, fused: the
+     * log-probabilities of the tokens, 0 where the target is negative (ignored). Returns {logps
+     * [rows], logSumExp [rows] (float64, for the backward)}.
+     */
+    default Storage[] tokenLogProbs(Storage logits, int vocab, int[] targets) {
+        return ReferenceKernels.tokenLogProbs(this, logits, vocab, targets);
+    }
+
+    /** dL/dlogits of {@link #tokenLogProbs}: g_r·(onehot(target_r) − softmax_r), 0 on ignored rows. */
+    default Storage tokenLogProbsBackward(Storage logits, Storage logSumExp, int[] targets, Storage gradLogps,
+                                          int vocab) {
+        return ReferenceKernels.tokenLogProbsBackward(this, logits, logSumExp, targets, gradLogps, vocab);
+    }
+
+    /**
+     * x of {@code shape} with its axes reordered: result axis i is x's axis axes[i], as
+     * {@code torch.permute(...).contiguous()}. This default is a {@link #gather}.
+     */
+    default Storage permute(Storage x, int[] shape, int[] axes) {
+        return gather(x, Shapes.permutation(shape, axes));
+    }
+
+    /**
+     * The parts laid side by side along one axis: each part is [outer, lengths[p], inner] and the
+     * result [outer, Σ lengths, inner].
+     */
+    default Storage concat(Storage[] parts, int[] lengths, int outer, int inner) {
+        return ReferenceKernels.concat(this, parts, lengths, outer, inner);
+    }
+
     /** Whether every element is finite. */
     boolean allFinite(Storage x);
 

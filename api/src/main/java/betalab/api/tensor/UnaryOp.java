@@ -6,5 +6,9 @@ public enum UnaryOp {
     /** log(1 + e^x), stable for any x. */
     SOFTPLUS,
     /** log σ(x) = −softplus(−x), stable for any x. */
-    LOG_SIGMOID
+    LOG_SIGMOID,
+    /** x·σ(x) (swish), the gate of Llama's MLP. */
+    SILU,
+    /** GELU in its tanh form, 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), as PyTorch's gelu(approximate="tanh"). */
+    GELU_TANH
 }

@@ -777,6 +777,307 @@ public abstract class BackendConformanceTest {
                 .isInstanceOf(IllegalArgumentException.class);
     }
 
+    // ---------------------------------------------------------------- transformer operations
+
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void permuteTransposeSliceAndConcatMoveElementsAsIndexLoopsSay(DType dtype) {
+        Tensor x = sample(dtype, 40, 2, 3, 4, 5);
+        double[] xs = read(x);
+        Tensor p = x.permute(2, 0, 3, 1);
+        assertThat(p.shape()).containsExactly(4, 2, 5, 3);
+        double[] ps = read(p);
+        for (int a = 0; a < 2; a++) {
+            for (int b = 0; b < 3; b++) {
+                for (int c = 0; c < 4; c++) {
+                    for (int d = 0; d < 5; d++) {
+                        assertThat(ps[((c * 2 + a) * 5 + d) * 3 + b]).isEqualTo(xs[((a * 3 + b) * 4 + c) * 5 + d]);
+                    }
+                }
+            }
+        }
+        assertThat(read(x.transpose(1, -1))).containsExactly(read(x.permute(0, 3, 2, 1)));
+        Tensor s = x.slice(2, 1, 3);
+        assertThat(s.shape()).containsExactly(2, 3, 2, 5);
+        double[] ss = read(s);
+        for (int o = 0; o < 6; o++) {
+            for (int j = 0; j < 10; j++) {
+                assertThat(ss[o * 10 + j]).isEqualTo(xs[o * 20 + 5 + j]);
+            }
+        }
+        Tensor joined = Tensor.concat(2, x.slice(2, 0, 1), x.slice(2, 1, 3), x.slice(-2, 3, 4));
+        assertThat(joined.shape()).containsExactly(2, 3, 4, 5);
+        assertThat(read(joined)).containsExactly(xs);
+        Tensor small = sample(dtype, 41, 2, 3, 2);
+        Tensor other = sample(dtype, 42, 2, 1, 2);
+        GradientCheck.check(gradientTolerance(dtype), in -> weightedSum(in[0].permute(2, 0, 1)), small);
+        GradientCheck.check(gradientTolerance(dtype), in -> weightedSum(in[0].transpose(0, 2).slice(1, 1, 3)), small);
+        GradientCheck.check(gradientTolerance(dtype),
+                in -> weightedSum(Tensor.concat(1, in[1], in[0], in[1]).mul(Tensor.concat(1, in[0], in[1], in[1]))),
+                small, other);
+        assertThatThrownBy(() -> x.permute(0, 1, 1, 2)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> x.slice(1, 2, 4)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("[2, 3, 4, 5]");
+        assertThatThrownBy(() -> Tensor.concat(0, small, other)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void dropoutKeepsWithTheGeneratorsDrawsAndScalesTheRest(DType dtype) {
+        Tensor x = sample(dtype, 43, 50, 40);
+        double[] draws = new betalab.api.random.JavaRng(7).uniform(x.size(), 0, 1);
+        Tensor y = x.asParameter().dropout(0.25, new betalab.api.random.JavaRng(7));
+        double[] xs = read(x);
+        double[] expected = new double[xs.length];
+        int kept = 0;
+        for (int i = 0; i < xs.length; i++) {
+            expected[i] = draws[i] >= 0.25 ? xs[i] / 0.75 : 0;
+            kept += draws[i] >= 0.25 ? 1 : 0;
+        }
+        assertClose(read(y), expected, tolerance(dtype), "dropout");
+        assertThat(kept / (double) xs.length).isCloseTo(0.75, within(0.03));
+        y.sum().backward();
+        assertThat(x.dropout(0, new betalab.api.random.JavaRng(7))).isSameAs(x);
+        assertThatThrownBy(() -> x.dropout(1, new betalab.api.random.JavaRng(7)))
+                .isInstanceOf(IllegalArgumentException.class);
+        GradientCheck.check(gradientTolerance(dtype),
+                in -> weightedSum(in[0].dropout(0.5, new betalab.api.random.JavaRng(3))), sample(dtype, 44, 3, 4));
+    }
+
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void siluAndGeluOnLongRowsMatchClosedForms(DType dtype) {
+        // Long enough for vector loops (and their scalar tails), from −12 to 12.
+        double[] xs = new double[3 * 53];
+        for (int i = 0; i < xs.length; i++) {
+            xs[i] = -12 + 24.0 * i / (xs.length - 1) + 0.01 * Math.sin(i);
+        }
+        for (UnaryOp op : new UnaryOp[] {UnaryOp.SILU, UnaryOp.GELU_TANH}) {
+            Tensor x = Tensor.of(dtype, xs, 3, 53);
+            double[] in = read(x);
+            assertNear(read(x.unary(op)), map(in, v -> value(op, v)), tolerance(dtype), op.name());
+            double[] grad = GradientCheck.autodiff(t -> t[0].unary(op).sum(), x)[0];
+            assertNear(grad, map(in, v -> derivative(op, v)), gradientTolerance(dtype), op + " gradient");
+        }
+    }
+
+    /** Shapes on both sides of the fast paths' thresholds: a few elements, and rows wide enough for vector loops. */
+    private static final int[][] NORM_SHAPES = {{3, 5}, {2, 3, 8}, {37, 200}};
+
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void normsMatchTheirCompositionFromPrimitives(DType dtype) {
+        for (int[] shape : NORM_SHAPES) {
+            int width = shape[shape.length - 1];
+            Tensor x = sample(dtype, 45, shape);
+            Tensor w = sample(dtype, 46, width);
+            Tensor b = sample(dtype, 47, width);
+            String what = Arrays.toString(shape);
+            assertFunctionsAgree(dtype, in -> in[0].rmsNorm(in[1], 1e-6), in -> composedRmsNorm(in[0], in[1], 1e-6),
+                    "rmsNorm " + what, x, w);
+            assertFunctionsAgree(dtype, in -> in[0].layerNorm(in[1], in[2], 1e-5),
+                    in -> composedLayerNorm(in[0], in[1], in[2], 1e-5), "layerNorm " + what, x, w, b);
+            if (x.size() < 50) {
+                GradientCheck.check(gradientTolerance(dtype), in -> weightedSum(in[0].rmsNorm(in[1], 1e-6)), x, w);
+                GradientCheck.check(gradientTolerance(dtype), in -> weightedSum(in[0].layerNorm(in[1], in[2], 1e-5)),
+                        x, w, b);
+            }
+        }
+        assertThatThrownBy(() -> sample(dtype, 1, 2, 3).rmsNorm(sample(dtype, 2, 4), 1e-6))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[2, 3]");
+    }
+
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void ropeRotatesEachHeadsHalvesByItsPositionsAngle(DType dtype) {
+        for (int[] c : new int[][] {{5, 2, 4}, {70, 4, 32}}) {
+            int rows = c[0];
+            int heads = c[1];
+            int d = c[2];
+            int half = d / 2;
+            int maxPositions = rows + 3;
+            double[] cos = new double[maxPositions * half];
+            double[] sin = new double[cos.length];
+            for (int p = 0; p < maxPositions; p++) {
+                for (int i = 0; i < half; i++) {
+                    double angle = p * Math.pow(10000, -2.0 * i / d);
+                    cos[p * half + i] = Math.cos(angle);
+                    sin[p * half + i] = Math.sin(angle);
+                }
+            }
+            Tensor cosT = Tensor.of(dtype, cos, maxPositions, half);
+            Tensor sinT = Tensor.of(dtype, sin, maxPositions, half);
+            int[] positions = new int[rows];
+            for (int r = 0; r < rows; r++) {
+                positions[r] = (r * 7 + 2) % maxPositions;
+            }
+            Tensor x = sample(dtype, 48, rows, heads * d);
+            double[] xs = read(x);
+            double[] cs = read(cosT);
+            double[] sn = read(sinT);
+            double[] expected = new double[xs.length];
+            for (int r = 0; r < rows; r++) {
+                for (int h = 0; h < heads; h++) {
+                    for (int i = 0; i < half; i++) {
+                        int e = r * heads * d + h * d + i;
+                        int t = positions[r] * half + i;
+                        // rotate_half: x·cos + (−x₂, x₁)·sin
+                        expected[e] = xs[e] * cs[t] - xs[e + half] * sn[t];
+                        expected[e + half] = xs[e + half] * cs[t] + xs[e] * sn[t];
+                    }
+                }
+            }
+            assertNear(read(x.rope(cosT, sinT, positions, d)), expected, tolerance(dtype) * 4, "rope");
+            if (rows < 10) {
+                GradientCheck.check(gradientTolerance(dtype), in -> weightedSum(in[0].rope(cosT.to(in[0].dtype()),
+                        sinT.to(in[0].dtype()), positions, d)), x);
+            } else {
+                // The gradient turns back by the same angle: ⟨rope(x), g⟩ = ⟨x, rope⁻¹(g)⟩.
+                double[] grad = GradientCheck.autodiff(in -> weightedSum(in[0].rope(cosT, sinT, positions, d)), x)[0];
+                double[] w = weights(xs.length);
+                for (int r = 0; r < rows; r++) {
+                    for (int h = 0; h < heads; h++) {
+                        for (int i = 0; i < half; i++) {
+                            int e = r * heads * d + h * d + i;
+                            int t = positions[r] * half + i;
+                            assertThat(grad[e]).isCloseTo(w[e] * cs[t] + w[e + half] * sn[t], within(1e-5));
+                            assertThat(grad[e + half]).isCloseTo(w[e + half] * cs[t] - w[e] * sn[t], within(1e-5));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void attentionMatchesItsCompositionFromPrimitives(DType dtype) {
+        // {batch, queries, keys, heads, kvHeads, headDim}: grouped heads with cached keys, then products
+        // past the kernels' thresholds (24·32·24 multiply-adds a head) with many heads to split over threads.
+        int[][] cases = {{2, 3, 5, 4, 2, 4}, {1, 4, 4, 2, 2, 2}, {3, 24, 24, 4, 2, 32}, {2, 40, 40, 8, 8, 16}};
+        for (int[] c : cases) {
+            Attention a = new Attention(c[0], c[1], c[2], c[3], c[4], c[5]);
+            Tensor q = sample(dtype, 49, a.batch() * a.queries(), a.queryWidth());
+            Tensor k = sample(dtype, 50, a.batch() * a.keys(), a.keyWidth());
+            Tensor v = sample(dtype, 51, a.batch() * a.keys(), a.keyWidth());
+            boolean[] padding = new boolean[a.batch() * a.keys()];
+            for (int i = 0; i < padding.length; i++) {
+                // The last sequence's last two keys are padding (every query still sees key 0).
+                padding[i] = !(i / a.keys() == a.batch() - 1 && i % a.keys() >= a.keys() - 2);
+            }
+            for (boolean[] mask : new boolean[][] {null, padding}) {
+                String what = a + (mask == null ? "" : " with padding");
+                assertFunctionsAgree(dtype, in -> Tensor.attention(in[0], in[1], in[2], a, mask),
+                        in -> composedAttention(in[0], in[1], in[2], a, mask), what, q, k, v);
+                if (q.size() + k.size() < 200) {
+                    GradientCheck.check(gradientTolerance(dtype),
+                            in -> weightedSum(Tensor.attention(in[0], in[1], in[2], a, mask)), q, k, v);
+                }
+            }
+        }
+        Attention a = new Attention(1, 2, 2, 1, 1, 2);
+        boolean[] none = {false, false};
+        Tensor masked = Tensor.attention(sample(dtype, 1, 2, 2), sample(dtype, 2, 2, 2), sample(dtype, 3, 2, 2), a, none);
+        assertThat(read(masked)).as("a query with no key left").containsOnly(0.0);
+        assertThatThrownBy(() -> Tensor.attention(sample(dtype, 1, 2, 4), sample(dtype, 2, 2, 2), sample(dtype, 3, 2, 2),
+                a, null)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[2, 4]");
+    }
+
+    @ParameterizedTest
+    @EnumSource(DType.class)
+    void tokenLogProbsAndCrossEntropyMatchLogSoftmaxThenGather(DType dtype) {
+        for (int[] c : new int[][] {{4, 7}, {45, 300}}) {
+            int rows = c[0];
+            int vocab = c[1];
+            int[] targets = new int[rows];
+            int[] picked = new int[rows];
+            double[] keep = new double[rows];
+            for (int r = 0; r < rows; r++) {
+                targets[r] = r % 4 == 1 ? -100 : (r * 37 + 3) % vocab;
+                picked[r] = r * vocab + Math.max(targets[r], 0);
+                keep[r] = targets[r] < 0 ? 0 : 1;
+            }
+            Tensor logits = sample(dtype, 52, rows, vocab).mul(3.0);
+            assertFunctionsAgree(dtype, in -> in[0].tokenLogProbs(targets),
+                    in -> in[0].logSoftmax(1).gather(picked).mul(Tensor.of(in[0].dtype(), keep, rows)),
+                    "tokenLogProbs " + rows + "×" + vocab, logits);
+            int counted = (int) Arrays.stream(keep).sum();
+            assertFunctionsAgree(dtype, in -> in[0].crossEntropy(targets),
+                    in -> in[0].logSoftmax(1).gather(picked).mul(Tensor.of(in[0].dtype(), keep, rows)).sum()
+                            .div(-counted), "crossEntropy", logits);
+            if (rows < 10) {
+                GradientCheck.check(gradientTolerance(dtype), in -> weightedSum(in[0].tokenLogProbs(targets)), logits);
+            }
+        }
+        assertThatThrownBy(() -> sample(dtype, 1, 2, 3).tokenLogProbs(0, 3))
+                .isInstanceOf(IndexOutOfBoundsException.class);
+    }
+
+    /**
+     * f and its reference agree in value (to a few ulps, for sums of a few hundred terms) and in the
+     * gradient of a weighted sum with respect to every input.
+     */
+    private static void assertFunctionsAgree(DType dtype, java.util.function.Function<Tensor[], Tensor> f,
+                                             java.util.function.Function<Tensor[], Tensor> reference, String what,
+                                             Tensor... inputs) {
+        double tol = dtype == DType.FLOAT32 ? 2e-5 : 1e-12;
+        Tensor y = f.apply(inputs);
+        assertThat(y.dtype()).as(what).isEqualTo(dtype);
+        assertThat(y.shape()).as(what).containsExactly(reference.apply(inputs).shape());
+        assertNear(read(y), reference.apply(inputs).toDoubleArray(), tol, what);
+        double[][] grads = GradientCheck.autodiff(in -> weightedSum(f.apply(in)), inputs);
+        double[][] expected = GradientCheck.autodiff(in -> weightedSum(reference.apply(in)), inputs);
+        for (int i = 0; i < inputs.length; i++) {
+            assertNear(grads[i], expected[i], tol * 5, what + " gradient " + i);
+        }
+    }
+
+    private static Tensor composedRmsNorm(Tensor x, Tensor w, double eps) {
+        int width = x.dim(-1);
+        int rows = x.size() / width;
+        Tensor flat = x.reshape(rows, width);
+        return flat.div(flat.square().mean(1).add(eps).sqrt().reshape(rows, 1)).mul(w).reshape(x.shape());
+    }
+
+    private static Tensor composedLayerNorm(Tensor x, Tensor w, Tensor b, double eps) {
+        int width = x.dim(-1);
+        int rows = x.size() / width;
+        Tensor centred = x.reshape(rows, width).sub(x.reshape(rows, width).mean(1).reshape(rows, 1));
+        Tensor std = centred.square().mean(1).add(eps).sqrt().reshape(rows, 1);
+        return centred.div(std).mul(w).add(b).reshape(x.shape());
+    }
+
+    /** Heads split with permutes, keys repeated per group with indexSelect, an additive mask, softmax, bmm. */
+    private static Tensor composedAttention(Tensor q, Tensor k, Tensor v, Attention a, boolean[] keyMask) {
+        int b = a.batch();
+        int t = a.queries();
+        int keys = a.keys();
+        int d = a.headDim();
+        Tensor qh = q.reshape(b, t, a.heads(), d).permute(0, 2, 1, 3).reshape(b * a.heads(), t, d);
+        int[] kvOf = new int[b * a.heads()];
+        for (int i = 0; i < kvOf.length; i++) {
+            kvOf[i] = (i / a.heads()) * a.kvHeads() + (i % a.heads()) / a.groups();
+        }
+        Tensor kh = k.reshape(b, keys, a.kvHeads(), d).permute(0, 2, 1, 3).reshape(b * a.kvHeads(), keys, d)
+                .indexSelect(kvOf);
+        Tensor vh = v.reshape(b, keys, a.kvHeads(), d).permute(0, 2, 1, 3).reshape(b * a.kvHeads(), keys, d)
+                .indexSelect(kvOf);
+        double[] mask = new double[b * a.heads() * t * keys];
+        for (int s = 0; s < b; s++) {
+            for (int h = 0; h < a.heads(); h++) {
+                for (int i = 0; i < t; i++) {
+                    for (int j = 0; j < keys; j++) {
+                        boolean hidden = j > a.past() + i || (keyMask != null && !keyMask[s * keys + j]);
+                        mask[((s * a.heads() + h) * t + i) * keys + j] = hidden ? Double.NEGATIVE_INFINITY : 0;
+                    }
+                }
+            }
+        }
+        Tensor probs = qh.bmmTransposed(kh).mul(1 / Math.sqrt(d)).add(Tensor.of(q.dtype(), mask, b * a.heads(), t, keys))
+                .softmax(2);
+        return probs.bmm(vh).reshape(b, a.heads(), t, d).permute(0, 2, 1, 3).reshape(b * t, a.queryWidth());
+    }
+
     @ParameterizedTest
     @EnumSource(DType.class)
     void castingRoundsAndSendsGradientsBackInTheSourcePrecision(DType dtype) {
@@ -1008,6 +1309,8 @@ public abstract class BackendConformanceTest {
             case TANH -> Math.tanh(x);
             case SOFTPLUS -> Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
             case LOG_SIGMOID -> Math.min(x, 0) - Math.log1p(Math.exp(-Math.abs(x)));
+            case SILU -> x / (1 + Math.exp(-x));
+            case GELU_TANH -> 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)));
         };
     }
 
@@ -1024,6 +1327,14 @@ public abstract class BackendConformanceTest {
             case TANH -> 1 - Math.tanh(x) * Math.tanh(x);
             case SOFTPLUS -> value(UnaryOp.SIGMOID, x);
             case LOG_SIGMOID -> value(UnaryOp.SIGMOID, -x);
+            // d/dx x·σ(x) and d/dx of GELU's tanh form, written out independently of the kernels
+            case SILU -> value(UnaryOp.SIGMOID, x) + x * value(UnaryOp.SIGMOID, x) * value(UnaryOp.SIGMOID, -x);
+            case GELU_TANH -> {
+                double c = Math.sqrt(2 / Math.PI);
+                double u = c * (x + 0.044715 * x * x * x);
+                double sech2 = 1 / (Math.cosh(u) * Math.cosh(u));
+                yield 0.5 * (1 + Math.tanh(u)) + 0.5 * x * sech2 * c * (1 + 3 * 0.044715 * x * x);
+            }
         };
     }
 

@@ -2,6 +2,7 @@ package betalab.models.transformer;
 
 import betalab.api.nn.Module;
 import betalab.api.random.Rng;
+import betalab.api.tensor.Attention;
 import betalab.api.tensor.DType;
 import betalab.api.tensor.Tensor;
 import betalab.models.hf.LlamaCheckpoint;
@@ -28,6 +29,8 @@ public final class LlamaModel extends Module {
     private final List<Map<LayerTensor, Tensor>> layers = new ArrayList<>();
     private final Tensor norm;
     private final Tensor lmHead;
+    /** The rotary cos and sin tables, [positions, head_dim/2], made at the first forward and grown as needed. */
+    private Tensor[] rotary;
 
     /** A model with transformers' initial weights: linear and embedding weights N(0, initializer_range²), norms 1. */
     public LlamaModel(LlamaConfig config, Rng rng, DType dtype) {
@@ -162,185 +165,88 @@ public final class LlamaModel extends Module {
     }
 
     private Output run(int[] ids, int b, int t, Cache cache) {
-        Attention attention = new Attention(config, b, t, cache == null ? 0 : cache.length, embed.dtype());
+        int past = cache == null ? 0 : cache.length;
+        Attention shape = new Attention(b, t, past + t, config.numAttentionHeads(), config.numKeyValueHeads(),
+                config.headDim());
+        int[] positions = new int[b * t];
+        for (int r = 0; r < positions.length; r++) {
+            positions[r] = past + r % t;
+        }
+        Tensor[] rotary = rotaryTables(past + t);
+        double eps = config.rmsNormEps();
         Tensor x = embed.indexSelect(ids);
         for (int i = 0; i < layers.size(); i++) {
             Map<LayerTensor, Tensor> layer = layers.get(i);
-            Tensor h = rmsNorm(x, layer.get(LayerTensor.INPUT_LAYERNORM));
-            x = x.add(attention.forward(h, layer, cache, i));
-            h = rmsNorm(x, layer.get(LayerTensor.POST_ATTENTION_LAYERNORM));
-            Tensor gate = h.matmulTransposed(layer.get(LayerTensor.GATE_PROJ));
+            Tensor h = x.rmsNorm(layer.get(LayerTensor.INPUT_LAYERNORM), eps);
+            Tensor q = h.matmulTransposed(layer.get(LayerTensor.Q_PROJ)).rope(rotary[0], rotary[1], positions,
+                    config.headDim());
+            Tensor k = h.matmulTransposed(layer.get(LayerTensor.K_PROJ)).rope(rotary[0], rotary[1], positions,
+                    config.headDim());
+            Tensor v = h.matmulTransposed(layer.get(LayerTensor.V_PROJ));
+            if (cache != null) {
+                k = extend(cache.keys, i, k);
+                v = extend(cache.values, i, v);
+            }
+            Tensor attended = Tensor.attention(q, k, v, shape, null);
+            x = x.add(attended.matmulTransposed(layer.get(LayerTensor.O_PROJ)));
+            h = x.rmsNorm(layer.get(LayerTensor.POST_ATTENTION_LAYERNORM), eps);
+            Tensor gate = h.matmulTransposed(layer.get(LayerTensor.GATE_PROJ)).silu();
             Tensor up = h.matmulTransposed(layer.get(LayerTensor.UP_PROJ));
-            x = x.add(gate.mul(gate.sigmoid()).mul(up).matmulTransposed(layer.get(LayerTensor.DOWN_PROJ)));
+            x = x.add(gate.mul(up).matmulTransposed(layer.get(LayerTensor.DOWN_PROJ)));
         }
-        Tensor hidden = rmsNorm(x, norm);
+        Tensor hidden = x.rmsNorm(norm, eps);
         return new Output(hidden, hidden.matmulTransposed(lmHead), t);
     }
 
-    /** x·rsqrt(mean(x²) + ε)·w over each row. */
-    private Tensor rmsNorm(Tensor x, Tensor weight) {
-        Tensor scale = x.square().mean(1).add(config.rmsNormEps()).sqrt().reshape(x.dim(0), 1);
-        return x.div(scale).mul(weight);
+    /**
+     * cos and sin of position·θ^(−2i/d) for positions 0 … at least {@code length} − 1, [positions, d/2],
+     * kept between calls and doubled (up to max_position_embeddings) when a longer sequence comes.
+     */
+    private synchronized Tensor[] rotaryTables(int length) {
+        if (rotary == null || rotary[0].dim(0) < length) {
+            int positions = Math.min(config.maxPositionEmbeddings(), Math.max(length, rotary == null ? 64
+                    : 2 * rotary[0].dim(0)));
+            int half = config.headDim() / 2;
+            double[] cos = new double[positions * half];
+            double[] sin = new double[cos.length];
+            for (int p = 0; p < positions; p++) {
+                for (int i = 0; i < half; i++) {
+                    double angle = angle(p, i);
+                    cos[p * half + i] = Math.cos(angle);
+                    sin[p * half + i] = Math.sin(angle);
+                }
+            }
+            rotary = new Tensor[] {Tensor.of(embed.dtype(), cos, positions, half),
+                    Tensor.of(embed.dtype(), sin, positions, half)};
+        }
+        return rotary;
     }
 
     /**
-     * Causal self-attention for one batch shape: the rotary tables and the index maps that move
-     * between the row layout [b·t, heads·d] and the per-head layout [b·heads, t, d]. With {@code past}
-     * cached positions (one sequence), the t new queries start at position past and attend to the
-     * past + t keys.
+     * position·θ^(−2i/d), in float32 arithmetic for a float32 model as transformers computes its
+     * rotary frequencies (in float32 at least), so the tables agree to the last bit or two.
      */
-    private static final class Attention {
-        private final LlamaConfig config;
-        private final int b;
-        private final int t;
-        private final int past;
-        private final Tensor cosQ;
-        private final Tensor sinQ;
-        private final Tensor cosK;
-        private final Tensor sinK;
-        private final int[] rotateQ;
-        private final int[] rotateK;
-        private final int[] splitQ;
-        private final int[] splitKv;
-        private final int[] merge;
-        private final Tensor mask;
-
-        Attention(LlamaConfig config, int b, int t, int past, DType dtype) {
-            this.config = config;
-            this.b = b;
-            this.t = t;
-            this.past = past;
-            int keys = past + t;
-            int heads = config.numAttentionHeads();
-            int kvHeads = config.numKeyValueHeads();
-            int d = config.headDim();
-            Tensor[] q = rotary(heads, dtype);
-            cosQ = q[0];
-            sinQ = q[1];
-            Tensor[] k = rotary(kvHeads, dtype);
-            cosK = k[0];
-            sinK = k[1];
-            rotateQ = rotateHalf(heads);
-            rotateK = rotateHalf(kvHeads);
-            int groups = heads / kvHeads;
-            splitQ = new int[b * heads * t * d];
-            splitKv = new int[b * heads * keys * d];
-            merge = new int[b * t * heads * d];
-            for (int s = 0; s < b; s++) {
-                for (int h = 0; h < heads; h++) {
-                    for (int p = 0; p < t; p++) {
-                        for (int e = 0; e < d; e++) {
-                            int perHead = ((s * heads + h) * t + p) * d + e;
-                            int row = (s * t + p) * heads * d + h * d + e;
-                            splitQ[perHead] = row;
-                            merge[row] = perHead;
-                        }
-                    }
-                    for (int p = 0; p < keys; p++) {
-                        for (int e = 0; e < d; e++) {
-                            // repeat_kv: query head h reads key/value head h / groups
-                            splitKv[((s * heads + h) * keys + p) * d + e] = (s * keys + p) * kvHeads * d
-                                    + (h / groups) * d + e;
-                        }
-                    }
-                }
-            }
-            // As transformers: the dtype's lowest value where a key lies in the future.
-            double lowest = dtype == DType.FLOAT32 ? -Float.MAX_VALUE : -Double.MAX_VALUE;
-            double[] m = new double[t * keys];
-            for (int i = 0; i < t; i++) {
-                for (int j = past + i + 1; j < keys; j++) {
-                    m[i * keys + j] = lowest;
-                }
-            }
-            mask = Tensor.of(dtype, m, 1, t, keys);
+    private double angle(int position, int i) {
+        int d = config.headDim();
+        if (embed.dtype() == DType.FLOAT32) {
+            float inverse = 1.0f / (float) Math.pow(config.ropeTheta(), (float) (2 * i) / (float) d);
+            return (float) position * inverse;
         }
+        return position / Math.pow(config.ropeTheta(), 2.0 * i / d);
+    }
 
-        /** cos and sin of position·θ^(−2i/d) for every row and every head's dimension, [b·t, heads·d]. */
-        private Tensor[] rotary(int heads, DType dtype) {
-            int d = config.headDim();
-            double[] cos = new double[b * t * heads * d];
-            double[] sin = new double[cos.length];
-            for (int s = 0; s < b; s++) {
-                for (int p = 0; p < t; p++) {
-                    for (int h = 0; h < heads; h++) {
-                        for (int e = 0; e < d; e++) {
-                            double angle = angle(past + p, e % (d / 2), d, dtype);
-                            int at = (s * t + p) * heads * d + h * d + e;
-                            cos[at] = Math.cos(angle);
-                            // rotate_half's sign folded in: the first half reads −x[i + d/2]
-                            sin[at] = e < d / 2 ? -Math.sin(angle) : Math.sin(angle);
-                        }
-                    }
-                }
-            }
-            return new Tensor[] {Tensor.of(dtype, cos, b * t, heads * d), Tensor.of(dtype, sin, b * t, heads * d)};
+    /** Layer {@code index}'s cached rows followed by the new ones, which join the cache. */
+    private static Tensor extend(List<double[]> cached, int index, Tensor fresh) {
+        double[] before = cached.size() > index ? cached.get(index) : new double[0];
+        double[] added = fresh.toDoubleArray();
+        double[] all = java.util.Arrays.copyOf(before, before.length + added.length);
+        System.arraycopy(added, 0, all, before.length, added.length);
+        if (cached.size() > index) {
+            cached.set(index, all);
+        } else {
+            cached.add(all);
         }
-
-        /**
-         * position·θ^(−2i/d), in float32 arithmetic for a float32 model as transformers computes its
-         * rotary frequencies (in float32 at least), so the tables agree to the last bit or two.
-         */
-        private double angle(int position, int i, int d, DType dtype) {
-            if (dtype == DType.FLOAT32) {
-                float inverse = 1.0f / (float) Math.pow(config.ropeTheta(), (float) (2 * i) / (float) d);
-                return (float) position * inverse;
-            }
-            return position / Math.pow(config.ropeTheta(), 2.0 * i / d);
-        }
-
-        /** The flat index of rotate_half's source for every element of [b·t, heads·d]. */
-        private int[] rotateHalf(int heads) {
-            int d = config.headDim();
-            int width = heads * d;
-            int[] index = new int[b * t * width];
-            for (int r = 0; r < b * t; r++) {
-                for (int h = 0; h < heads; h++) {
-                    for (int e = 0; e < d; e++) {
-                        int source = e < d / 2 ? e + d / 2 : e - d / 2;
-                        index[r * width + h * d + e] = r * width + h * d + source;
-                    }
-                }
-            }
-            return index;
-        }
-
-        private static Tensor rope(Tensor x, Tensor cos, Tensor sin, int[] rotate) {
-            return x.mul(cos).add(x.gather(rotate).reshape(x.shape()).mul(sin));
-        }
-
-        Tensor forward(Tensor x, Map<LayerTensor, Tensor> layer, Cache cache, int index) {
-            int heads = config.numAttentionHeads();
-            int d = config.headDim();
-            int keys = past + t;
-            Tensor q = rope(x.matmulTransposed(layer.get(LayerTensor.Q_PROJ)), cosQ, sinQ, rotateQ);
-            Tensor k = rope(x.matmulTransposed(layer.get(LayerTensor.K_PROJ)), cosK, sinK, rotateK);
-            Tensor v = x.matmulTransposed(layer.get(LayerTensor.V_PROJ));
-            if (cache != null) {
-                k = extend(cache.keys, index, k);
-                v = extend(cache.values, index, v);
-            }
-            Tensor qh = q.gather(splitQ).reshape(b * heads, t, d);
-            Tensor kh = k.gather(splitKv).reshape(b * heads, keys, d);
-            Tensor vh = v.gather(splitKv).reshape(b * heads, keys, d);
-            Tensor probs = qh.bmmTransposed(kh).mul(1 / Math.sqrt(d)).add(mask).softmax(2);
-            Tensor out = probs.bmm(vh).gather(merge).reshape(b * t, heads * d);
-            return out.matmulTransposed(layer.get(LayerTensor.O_PROJ));
-        }
-
-        /** Layer {@code index}'s cached rows followed by the new ones, which join the cache. */
-        private static Tensor extend(List<double[]> cached, int index, Tensor fresh) {
-            double[] before = cached.size() > index ? cached.get(index) : new double[0];
-            double[] added = fresh.toDoubleArray();
-            double[] all = java.util.Arrays.copyOf(before, before.length + added.length);
-            System.arraycopy(added, 0, all, before.length, added.length);
-            if (cached.size() > index) {
-                cached.set(index, all);
-            } else {
-                cached.add(all);
-            }
-            int width = fresh.dim(1);
-            return Tensor.of(fresh.dtype(), all, all.length / width, width);
-        }
+        int width = fresh.dim(1);
+        return Tensor.of(fresh.dtype(), all, all.length / width, width);
     }
 }

@@ -56,31 +56,25 @@ public final class TransformerPolicy implements Policy {
         LlamaModel.Output out = model.forward(sequences);
         int t = out.length();
         int vocabulary = model.config().vocabSize();
-        Tensor logps = out.logits().logSoftmax(1);
 
         int width = batch.maxCompletionLength();
         int[] rows = new int[m * width];
-        int[] picked = new int[m * width];
-        double[] mask = new double[m * width];
+        int[] targets = new int[m * width];
         double[] lengths = new double[m];
         for (int j = 0; j < m; j++) {
             int promptLength = batch.prompts()[batch.promptOf()[j]].length;
             int[] completion = batch.completions()[j];
             lengths[j] = completion.length;
             for (int i = 0; i < width; i++) {
-                // Position promptLength − 1 + i predicts completion token i; past the end, any row will do.
-                int row = j * t + (i < completion.length ? promptLength - 1 + i : 0);
-                rows[j * width + i] = row;
-                if (i < completion.length) {
-                    picked[j * width + i] = row * vocabulary + completion[i];
-                    mask[j * width + i] = 1;
-                } else {
-                    picked[j * width + i] = row * vocabulary;
-                }
+                // Position promptLength − 1 + i predicts completion token i; past the end, any row will
+                // do, its target ignored (scored 0).
+                rows[j * width + i] = j * t + (i < completion.length ? promptLength - 1 + i : 0);
+                targets[j * width + i] = i < completion.length ? completion[i] : -1;
             }
         }
-        Tensor tokenLogps = logps.gather(picked).reshape(m, width).mul(Tensor.of(logps.dtype(), mask, m, width));
-        Tensor distributions = logps.indexSelect(rows).reshape(m, width, vocabulary);
+        Tensor logits = out.logits().indexSelect(rows);
+        Tensor tokenLogps = logits.tokenLogProbs(targets).reshape(m, width);
+        Tensor distributions = logits.logSoftmax(1).reshape(m, width, vocabulary);
 
         int prompts = batch.prompts().length;
         int[] lastPromptRow = new int[prompts];
@@ -97,7 +91,7 @@ public final class TransformerPolicy implements Policy {
             }
         }
         Tensor representation = out.hidden().indexSelect(lastPromptRow);
-        return new Scores(tokenLogps, tokenLogps.sum(1), Tensor.of(logps.dtype(), lengths, m), representation,
+        return new Scores(tokenLogps, tokenLogps.sum(1), Tensor.of(logits.dtype(), lengths, m), representation,
                 null, null, distributions);
     }
 

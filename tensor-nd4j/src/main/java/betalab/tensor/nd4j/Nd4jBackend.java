@@ -35,6 +35,8 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 public final class Nd4jBackend implements TensorBackend {
 
     private static final double LN2 = Math.log(2);
+    private static final double GELU_C = Math.sqrt(2 / Math.PI);
+    private static final double GELU_A = 0.044715;
 
     @Override
     public String name() {
@@ -84,6 +86,9 @@ public final class Nd4jBackend implements TensorBackend {
             // ND4J's own softplus and log-sigmoid overflow at |x| = 1e4; these forms do not.
             case SOFTPLUS -> axpy(2, halfLog1pExpNegAbs(in), Transforms.relu(in, true));
             case LOG_SIGMOID -> axpy(-2, halfLog1pExpNegAbs(in), Transforms.min(in, 0.0, true));
+            case SILU -> Transforms.sigmoid(in, true).muli(in);
+            // ½(1 + tanh u) = σ(2u), which keeps its digits where tanh u nears −1
+            case GELU_TANH -> Transforms.sigmoid(geluInner(in).muli(2), false).muli(in);
         });
     }
 
@@ -95,6 +100,11 @@ public final class Nd4jBackend implements TensorBackend {
     private static INDArray halfLog1pExpNegAbs(INDArray x) {
         INDArray shifted = Transforms.abs(x, true).rsubi(-LN2);
         return Transforms.atanh(Transforms.sigmoid(shifted, false), false);
+    }
+
+    /** √(2/π)·(x + 0.044715·x³), the argument of GELU's tanh. */
+    private static INDArray geluInner(INDArray x) {
+        return x.mul(x).muli(GELU_A).addi(1).muli(x).muli(GELU_C);
     }
 
     @Override
@@ -116,6 +126,18 @@ public final class Nd4jBackend implements TensorBackend {
             case TANH -> Nd4j.exec(new TanhDerivative(in, g, in.ulike()))[0];
             case SOFTPLUS -> Transforms.sigmoid(in, true).muli(g);
             case LOG_SIGMOID -> Transforms.sigmoid(in.neg(), false).muli(g);
+            // σ(x)·(1 + x·(1 − σ(x)))
+            case SILU -> {
+                INDArray s = Transforms.sigmoid(in, true);
+                yield s.rsub(1).muli(in).addi(1).muli(s).muli(g);
+            }
+            // s + 2x·s(1 − s)·c(1 + 3a·x²) with s = σ(2u), u = c(x + a·x³): the tanh form's derivative
+            case GELU_TANH -> {
+                INDArray sg = Transforms.sigmoid(geluInner(in).muli(2), false);
+                INDArray slope = in.mul(in).muli(3 * GELU_A).addi(1).muli(2 * GELU_C).muli(in)
+                        .muli(sg.rsub(1)).muli(sg);
+                yield sg.addi(slope).muli(g);
+            }
         });
     }
 

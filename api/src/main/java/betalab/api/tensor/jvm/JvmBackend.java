@@ -1,6 +1,7 @@
 package betalab.api.tensor.jvm;
 
 import betalab.api.tensor.AdamStep;
+import betalab.api.tensor.Attention;
 import betalab.api.tensor.BinaryOp;
 import betalab.api.tensor.DType;
 import betalab.api.tensor.Shapes;
@@ -21,7 +22,9 @@ import java.util.concurrent.ForkJoinPool;
  * Sums accumulate in double and round at the end, and so do matrix products, except float32
  * products of at least 8,192 multiply-adds when the JVM has {@code jdk.incubator.vector}: those run
  * on {@link Matmul}'s vector kernel, which accumulates in float32 as BLAS sgemm and PyTorch do (so
- * {@link #describe()} names the kernel: runs compared number for number need the same one). Kernels
+ * {@link #describe()} names the kernel: runs compared number for number need the same one); with it,
+ * float32 SiLU and the fused transformer kernels' softmax exponentials run on {@link VectorMath}
+ * (within 2 float ulps). Kernels
  * mixing precisions widen their float32 operands and compute in float64.
  *
  * <p>Every kernel picks its operation once and then runs tight loops: broadcasting walks rows of
@@ -45,6 +48,9 @@ public final class JvmBackend implements TensorBackend {
     // Per instance rather than static so that a test can send even tiny products through the blocked
     // and threaded kernels, which the conformance suite's small shapes would otherwise never reach.
     private final Matmul matmul;
+    private final TransformerKernels transformer;
+    /** Float32 SiLU and softmax exponentials on {@link VectorMath}: where the vector product runs. */
+    private final boolean vectorMath;
     /** Batched products whose entries have at least this many multiply-adds run each entry through {@link #matmul}. */
     private final long blockedMatmulWork;
 
@@ -84,6 +90,8 @@ public final class JvmBackend implements TensorBackend {
                     + blockedMatmulWork + ", " + parallelMatmulWork + ", " + threads);
         }
         this.matmul = new Matmul(this, blockedMatmulWork, parallelMatmulWork, threads, vectorKernel);
+        this.transformer = new TransformerKernels(matmul);
+        this.vectorMath = matmul.usesVectorKernel();
         this.blockedMatmulWork = blockedMatmulWork;
     }
 
@@ -208,6 +216,21 @@ public final class JvmBackend implements TensorBackend {
                     out[i] = (float) -softplusForFloat(-(double) in[i]);
                 }
             }
+            case SILU -> {
+                if (vectorMath) {
+                    VectorMath.silu(in, out);
+                } else {
+                    for (int i = 0; i < n; i++) {
+                        double v = in[i];
+                        out[i] = (float) (v * sigmoidForFloat(v));
+                    }
+                }
+            }
+            case GELU_TANH -> {
+                for (int i = 0; i < n; i++) {
+                    out[i] = (float) geluTanh(in[i]);
+                }
+            }
         }
         return JvmStorage.of(this, out);
     }
@@ -225,6 +248,8 @@ public final class JvmBackend implements TensorBackend {
             case TANH -> Math.tanh(v);
             case SOFTPLUS -> softplus(v);
             case LOG_SIGMOID -> -softplus(-v);
+            case SILU -> v * sigmoid(v);
+            case GELU_TANH -> geluTanh(v);
         };
     }
 
@@ -307,6 +332,22 @@ public final class JvmBackend implements TensorBackend {
                     out[i] = (float) (g[i] * sigmoid(-(double) xv[i]));
                 }
             }
+            case SILU -> {
+                if (vectorMath) {
+                    VectorMath.siluBackward(xv, g, out);
+                } else {
+                    for (int i = 0; i < n; i++) {
+                        double v = xv[i];
+                        double s = sigmoidForFloat(v);
+                        out[i] = (float) (g[i] * (s * (1.0 + v * (1.0 - s))));
+                    }
+                }
+            }
+            case GELU_TANH -> {
+                for (int i = 0; i < n; i++) {
+                    out[i] = (float) (g[i] * geluTanhDerivative(xv[i]));
+                }
+            }
         }
         return JvmStorage.of(this, out);
     }
@@ -324,7 +365,30 @@ public final class JvmBackend implements TensorBackend {
             case TANH -> 1.0 - y * y;
             case SOFTPLUS -> sigmoid(x);
             case LOG_SIGMOID -> sigmoid(-x);
+            case SILU -> sigmoid(x) * (1.0 + x * (1.0 - sigmoid(x)));
+            case GELU_TANH -> geluTanhDerivative(x);
         };
+    }
+
+    /** σ(v) with {@link FastExp}: rounded to float it is {@link #sigmoid}'s value. */
+    private static double sigmoidForFloat(double v) {
+        if (v >= 0) {
+            return 1.0 / (1.0 + FastExp.exp(-v));
+        }
+        double e = FastExp.exp(v);
+        return e / (1.0 + e);
+    }
+
+    private static final double GELU_C = Math.sqrt(2 / Math.PI);
+    private static final double GELU_A = 0.044715;
+
+    static double geluTanh(double v) {
+        return 0.5 * v * (1.0 + Math.tanh(GELU_C * (v + GELU_A * v * v * v)));
+    }
+
+    static double geluTanhDerivative(double v) {
+        double t = Math.tanh(GELU_C * (v + GELU_A * v * v * v));
+        return 0.5 * (1.0 + t) + 0.5 * v * (1.0 - t * t) * GELU_C * (1.0 + 3.0 * GELU_A * v * v);
     }
 
     static double sigmoid(double v) {
@@ -979,6 +1043,124 @@ public final class JvmBackend implements TensorBackend {
         return JvmStorage.rounded(this, out, g.dtype());
     }
 
+    // ---------------------------------------------------------------- transformer operations
+    // Float32 operands take TransformerKernels; float64 or mixed ones the SPI's double defaults.
+
+    @Override
+    public Storage[] rmsNorm(Storage x, Storage weight, int width, double eps) {
+        JvmStorage xs = js(x);
+        JvmStorage ws = js(weight);
+        if (xs.f == null || ws.f == null) {
+            return TensorBackend.super.rmsNorm(x, weight, width, eps);
+        }
+        double[] rstd = new double[xs.f.length / width];
+        return new Storage[] {JvmStorage.of(this, TransformerKernels.rmsNorm(xs.f, ws.f, eps, rstd)),
+                JvmStorage.of(this, rstd)};
+    }
+
+    @Override
+    public Storage[] rmsNormBackward(Storage x, Storage weight, Storage rstd, Storage gradY, int width) {
+        JvmStorage xs = js(x);
+        JvmStorage ws = js(weight);
+        JvmStorage gs = js(gradY);
+        if (xs.f == null || ws.f == null || gs.f == null) {
+            return TensorBackend.super.rmsNormBackward(x, weight, rstd, gradY, width);
+        }
+        float[][] d = TransformerKernels.rmsNormBackward(xs.f, ws.f, js(rstd).doubles(), gs.f);
+        return new Storage[] {JvmStorage.of(this, d[0]), JvmStorage.of(this, d[1])};
+    }
+
+    @Override
+    public Storage rope(Storage x, Storage cos, Storage sin, int[] positions, int headDim, boolean inverse) {
+        JvmStorage xs = js(x);
+        JvmStorage cs = js(cos);
+        JvmStorage ss = js(sin);
+        if (xs.f == null || cs.f == null || ss.f == null) {
+            return TensorBackend.super.rope(x, cos, sin, positions, headDim, inverse);
+        }
+        return JvmStorage.of(this, TransformerKernels.rope(xs.f, cs.f, ss.f, positions, headDim, inverse));
+    }
+
+    @Override
+    public Storage[] attention(Storage q, Storage k, Storage v, Attention shape, boolean[] keyMask) {
+        JvmStorage qs = js(q);
+        JvmStorage ks = js(k);
+        JvmStorage vs = js(v);
+        if (qs.f == null || ks.f == null || vs.f == null) {
+            return TensorBackend.super.attention(q, k, v, shape, keyMask);
+        }
+        float[] out = new float[qs.f.length];
+        float[] probs = new float[shape.probabilities()];
+        transformer.attention(qs.f, ks.f, vs.f, shape, keyMask, out, probs);
+        return new Storage[] {JvmStorage.of(this, out), JvmStorage.of(this, probs)};
+    }
+
+    @Override
+    public Storage[] attentionBackward(Storage q, Storage k, Storage v, Storage probabilities, Storage gradOut,
+                                       Attention shape) {
+        JvmStorage qs = js(q);
+        JvmStorage ks = js(k);
+        JvmStorage vs = js(v);
+        JvmStorage ps = js(probabilities);
+        JvmStorage gs = js(gradOut);
+        if (qs.f == null || ks.f == null || vs.f == null || ps.f == null || gs.f == null) {
+            return TensorBackend.super.attentionBackward(q, k, v, probabilities, gradOut, shape);
+        }
+        float[] dq = new float[qs.f.length];
+        float[] dk = new float[ks.f.length];
+        float[] dv = new float[vs.f.length];
+        transformer.attentionBackward(qs.f, ks.f, vs.f, ps.f, gs.f, shape, dq, dk, dv);
+        return new Storage[] {JvmStorage.of(this, dq), JvmStorage.of(this, dk), JvmStorage.of(this, dv)};
+    }
+
+    @Override
+    public Storage[] tokenLogProbs(Storage logits, int vocab, int[] targets) {
+        JvmStorage ls = js(logits);
+        if (ls.f == null) {
+            return TensorBackend.super.tokenLogProbs(logits, vocab, targets);
+        }
+        double[] logSumExp = new double[targets.length];
+        float[] out = transformer.tokenLogProbs(ls.f, vocab, targets, logSumExp);
+        return new Storage[] {JvmStorage.of(this, out), JvmStorage.of(this, logSumExp)};
+    }
+
+    @Override
+    public Storage tokenLogProbsBackward(Storage logits, Storage logSumExp, int[] targets, Storage gradLogps,
+                                        int vocab) {
+        JvmStorage ls = js(logits);
+        JvmStorage gs = js(gradLogps);
+        if (ls.f == null || gs.f == null) {
+            return TensorBackend.super.tokenLogProbsBackward(logits, logSumExp, targets, gradLogps, vocab);
+        }
+        return JvmStorage.of(this, transformer.tokenLogProbsBackward(ls.f, js(logSumExp).doubles(), targets,
+                gs.f, vocab));
+    }
+
+    /** Blocks copied as they are when every part has the result's precision. */
+    @Override
+    public Storage concat(Storage[] parts, int[] lengths, int outer, int inner) {
+        DType dtype = parts[0].dtype();
+        int total = 0;
+        for (int p = 0; p < parts.length; p++) {
+            total += lengths[p];
+            if (parts[p].dtype() != dtype) {
+                return TensorBackend.super.concat(parts, lengths, outer, inner);
+            }
+        }
+        Object out = dtype == DType.FLOAT32 ? new float[outer * total * inner] : new double[outer * total * inner];
+        int offset = 0;
+        for (int p = 0; p < parts.length; p++) {
+            JvmStorage s = js(parts[p]);
+            Object in = s.f != null ? s.f : s.d;
+            int block = lengths[p] * inner;
+            for (int o = 0; o < outer; o++) {
+                System.arraycopy(in, o * block, out, (o * total + offset) * inner, block);
+            }
+            offset += lengths[p];
+        }
+        return dtype == DType.FLOAT32 ? JvmStorage.of(this, (float[]) out) : JvmStorage.of(this, (double[]) out);
+    }
+
     // ---------------------------------------------------------------- matrix product
 
     @Override
@@ -1012,7 +1194,16 @@ public final class JvmBackend implements TensorBackend {
         int size = m * n;
         float[] outF = dtype == DType.FLOAT32 ? new float[batch * size] : null;
         double[] outD = dtype == DType.FLOAT64 ? new double[batch * size] : null;
-        if ((long) m * k * n >= blockedMatmulWork) {
+        if ((long) m * k * n >= blockedMatmulWork && outF != null && sa.f != null && matmul.usesVectorKernel()) {
+            // Each entry straight from the operands into its place in the result, entries over threads.
+            int aRow = transposeA ? 1 : k;
+            int aCol = transposeA ? m : 1;
+            int bRow = transposeB ? 1 : n;
+            int bCol = transposeB ? k : 1;
+            matmul.forEach(batch, (long) batch * m * k * n, i -> matmul.accumulate(sa.f,
+                    (aEntries == null ? i : aEntries[i]) * m * k, aRow, aCol, sb.f, i * k * n, bRow, bCol, outF,
+                    i * size, n, m, k, n));
+        } else if ((long) m * k * n >= blockedMatmulWork) {
             for (int i = 0; i < batch; i++) {
                 int ai = aEntries == null ? i : aEntries[i];
                 JvmStorage y = js(matmul.multiply(slice(sa, ai * m * k, m * k), transposeA,

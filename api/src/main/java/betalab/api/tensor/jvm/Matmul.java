@@ -31,14 +31,16 @@ final class Matmul {
     /** Rows of C accumulated at once. */
     private static final int MC = 256;
 
-    /** A thread's block of C and panels of op(A) and op(B), reused by every product it computes (1.8 MB). */
+    /** A block of C and panels of op(A) and op(B) for one product at a time (1.8 MB), reused. */
     private static final class Scratch {
         final double[][] block = new double[MC][NC];
         final double[][] aPanel = new double[MC][KC];
         final double[][] bPanel = new double[KC][NC];
     }
 
-    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+    /** Scratch not in use; not thread-locals, which the common pool's workers clear after every task. */
+    private static final java.util.concurrent.ConcurrentLinkedQueue<Scratch> FREE =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
 
     /**
      * Whether the JVM resolved {@code jdk.incubator.vector}: an incubator module, resolved only when
@@ -145,6 +147,65 @@ final class Matmul {
                     m, n, n >= 64 * threads || n >= m, threads, 8, 8);
         }
         return ops.outF != null ? JvmStorage.of(backend, ops.outF) : JvmStorage.of(backend, ops.outD);
+    }
+
+    /**
+     * c[cOff + i·ldc + j] += Σ_p op(A)[i, p]·op(B)[p, j] for i &lt; m, j &lt; n, where op(A)[i, p] =
+     * a[aOff + i·aRow + p·aCol] and op(B)[p, j] = b[bOff + p·bRow + j·bCol]: one float32 product inside
+     * larger arrays (a batch entry, one head of a row layout), on the calling thread. It takes the
+     * vector kernel where {@link #multiply} would, else plain loops accumulating in double.
+     */
+    void accumulate(float[] a, int aOff, int aRow, int aCol, float[] b, int bOff, int bRow, int bCol, float[] c,
+                    int cOff, int ldc, int m, int k, int n) {
+        if (vectorKernel && Vector.USABLE && (long) m * k * n >= blockedMatmulWork) {
+            VectorGemm.multiply(a, aOff, aRow, aCol, b, bOff, bRow, bCol, c, cOff, k, ldc, 0, m, 0, n);
+            return;
+        }
+        for (int i = 0; i < m; i++) {
+            int ai = aOff + i * aRow;
+            int ci = cOff + i * ldc;
+            for (int j = 0; j < n; j++) {
+                int bj = bOff + j * bCol;
+                double sum = 0;
+                for (int p = 0; p < k; p++) {
+                    sum += (double) a[ai + p * aCol] * b[bj + p * bRow];
+                }
+                c[ci + j] += (float) sum;
+            }
+        }
+    }
+
+    /**
+     * body(i) for i &lt; count, independent parts of {@code work} multiply-adds in all: split over the
+     * calling thread and the common pool past the threaded products' threshold, else in order here
+     * (waking a pool thread costs about as much as a few small products: 4 × 64×32·32×64 took 15 µs on
+     * one thread and 28–38 µs split in two on a busy machine).
+     */
+    void forEach(int count, long work, java.util.function.IntConsumer body) {
+        int parts = work >= parallelMatmulWork ? Math.min(threads, count) : 1;
+        if (parts <= 1) {
+            for (int i = 0; i < count; i++) {
+                body.accept(i);
+            }
+            return;
+        }
+        ForkJoinTask<?>[] tasks = new ForkJoinTask<?>[parts];
+        for (int t = 1; t < parts; t++) {
+            int from = (int) ((long) count * t / parts);
+            int to = (int) ((long) count * (t + 1) / parts);
+            tasks[t] = ForkJoinTask.adapt(() -> {
+                for (int i = from; i < to; i++) {
+                    body.accept(i);
+                }
+            }).fork();
+        }
+        int first = count / parts;
+        for (int i = 0; i < first; i++) {
+            body.accept(i);
+        }
+        for (int t = 1; t < parts; t++) {
+            tasks[t].join();
+        }
     }
 
     /** The plain loops, cheapest for the tiny products of the seed experiment. */
@@ -262,38 +323,43 @@ final class Matmul {
      * per-thread scratch, so a product allocates only its result.
      */
     private static void blockedMatmul(Operands o, int rowFrom, int rowTo, int colFrom, int colTo) {
-        Scratch scratch = SCRATCH.get();
-        double[][] c = scratch.block;
-        double[][] aPanel = scratch.aPanel;
-        double[][] bPanel = scratch.bPanel;
-        int k = o.k();
-        for (int jc = colFrom; jc < colTo; jc += NC) {
-            int nc = Math.min(NC, colTo - jc);
-            for (int ic = rowFrom; ic < rowTo; ic += MC) {
-                int mc = Math.min(MC, rowTo - ic);
-                for (int i = 0; i < mc; i++) {
-                    Arrays.fill(c[i], 0, nc, 0.0);
-                }
-                for (int pc = 0; pc < k; pc += KC) {
-                    int kc = Math.min(KC, k - pc);
-                    packA(o, ic, mc, pc, kc, aPanel);
-                    packB(o, pc, kc, jc, nc, bPanel);
-                    multiplyBlock(aPanel, mc, kc, bPanel, nc, c);
-                }
-                int n = o.n();
-                for (int i = 0; i < mc; i++) {
-                    double[] row = c[i];
-                    int base = (ic + i) * n + jc;
-                    if (o.outF() != null) {
-                        float[] out = o.outF();
-                        for (int j = 0; j < nc; j++) {
-                            out[base + j] = (float) row[j];
+        Scratch polled = FREE.poll();
+        Scratch scratch = polled != null ? polled : new Scratch();
+        try {
+            double[][] c = scratch.block;
+            double[][] aPanel = scratch.aPanel;
+            double[][] bPanel = scratch.bPanel;
+            int k = o.k();
+            for (int jc = colFrom; jc < colTo; jc += NC) {
+                int nc = Math.min(NC, colTo - jc);
+                for (int ic = rowFrom; ic < rowTo; ic += MC) {
+                    int mc = Math.min(MC, rowTo - ic);
+                    for (int i = 0; i < mc; i++) {
+                        Arrays.fill(c[i], 0, nc, 0.0);
+                    }
+                    for (int pc = 0; pc < k; pc += KC) {
+                        int kc = Math.min(KC, k - pc);
+                        packA(o, ic, mc, pc, kc, aPanel);
+                        packB(o, pc, kc, jc, nc, bPanel);
+                        multiplyBlock(aPanel, mc, kc, bPanel, nc, c);
+                    }
+                    int n = o.n();
+                    for (int i = 0; i < mc; i++) {
+                        double[] row = c[i];
+                        int base = (ic + i) * n + jc;
+                        if (o.outF() != null) {
+                            float[] out = o.outF();
+                            for (int j = 0; j < nc; j++) {
+                                out[base + j] = (float) row[j];
+                            }
+                        } else {
+                            System.arraycopy(row, 0, o.outD(), base, nc);
                         }
-                    } else {
-                        System.arraycopy(row, 0, o.outD(), base, nc);
                     }
                 }
             }
+        } finally {
+            FREE.offer(scratch);
         }
     }
 
