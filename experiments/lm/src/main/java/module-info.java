@@ -12,4 +12,5 @@ module betalab.lm {
     requires com.fasterxml.jackson.databind;
 
     exports betalab.lm;
+    exports betalab.lm.sft;
 }
