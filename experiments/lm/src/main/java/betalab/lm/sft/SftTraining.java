@@ -497,10 +497,23 @@ public final class SftTraining implements Trainable<int[]> {
             Files.createDirectories(partial);
             model.checkpoint().write(partial);
             tokenizer.writeTo(partial, config.section("tokenizer").get(EOS_TOKEN));
+            readableByAll(partial);
             deleteTree(target);
             Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + target + ": " + RunFiles.reason(e), e);
+        }
+    }
+
+    /** The model's files are results, like the run's others (their writers leave them private to the owner). */
+    private static void readableByAll(Path dir) throws IOException {
+        if (!dir.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            return;
+        }
+        try (var files = Files.list(dir)) {
+            for (Path f : files.toList()) {
+                Files.setPosixFilePermissions(f, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+            }
         }
     }
 
