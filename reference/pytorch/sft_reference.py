@@ -3,13 +3,15 @@ token stream, trained from scratch in plain torch, to check that betalab's train
 should. The two validation-loss curves agree closely, not to the bit: the initial weights and the
 training windows are drawn by other generators.
 
-    /usr/bin/python3 reference/pytorch/sft_reference.py --run RUN_DIR [--out CSV] [--threads 2]
+    /usr/bin/python3 reference/pytorch/sft_reference.py --run RUN_DIR [--out CSV] [--threads 2] [--seed N]
 
 RUN_DIR is a completed `betalab sft` run: its config.json gives the hyper-parameters, model/config.json
 the architecture, and train.tokens / validation.tokens the packed token streams betalab trained and
 validated on (little-endian int32, each document followed by the end-of-text token). The script
 evaluates at the steps betalab evaluated, on the same validation windows, and prints both curves side
-by side; --out writes them as CSV (step, pytorch_eval_loss, betalab_eval_loss).
+by side; --out writes them as CSV (step, pytorch_eval_loss, betalab_eval_loss). It also loads betalab's
+trained model from RUN_DIR/model with llama_reference.load_model and prints its validation loss next to
+the one betalab logged last: the directory reads back in PyTorch as the model betalab trained.
 """
 import argparse
 import json
@@ -22,7 +24,7 @@ import numpy
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from llama_reference import CONFIG_DEFAULTS, LlamaForCausalLM, make_config  # noqa: E402
+from llama_reference import CONFIG_DEFAULTS, LlamaForCausalLM, load_model, make_config  # noqa: E402
 
 
 def schedule_factor(n, warmup, decay, floor, steps):
@@ -76,6 +78,7 @@ def main():
     ap.add_argument("--run", required=True, help="a completed betalab sft run directory")
     ap.add_argument("--out", help="CSV of both validation-loss curves")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--seed", type=int, help="torch's seed for the initial weights and windows (default: the run's seed)")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
 
@@ -92,7 +95,7 @@ def main():
     if opt["name"] != "adamw":
         raise SystemExit("this reference trains with adamw only, the run used " + opt["name"])
 
-    torch.manual_seed(config["seed"])
+    torch.manual_seed(config["seed"] if a.seed is None else a.seed)
     model = LlamaForCausalLM(c)
     model.init_weights()
     optimizer = torch.optim.AdamW(model.parameters(), lr=opt["lr"], betas=(opt["beta1"], opt["beta2"]),
@@ -122,6 +125,10 @@ def main():
                   file=sys.stderr)
 
     theirs = betalab_curve(a.run)
+    # betalab's trained model, read from its Hugging Face directory, scores the validation windows as betalab did.
+    final = mean_loss(load_model(os.path.join(a.run, "model")), validation, starts, context, batch)
+    print("betalab's model/ loaded here: eval/loss %.6f; betalab logged %.6f at step %d" % (
+        final, theirs[max(theirs)], max(theirs)))
     print("%6s  %12s  %12s" % ("step", "pytorch", "betalab"))
     rows = []
     for step in sorted(ours):

@@ -2,6 +2,9 @@ package betalab.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import betalab.api.registry.Registry;
+import betalab.lm.sft.SftTraining;
+import betalab.training.Config;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.charset.StandardCharsets;
@@ -62,6 +65,18 @@ class SftCommandTest {
         CliRun again = CliRun.of("sft", "--resume", run.toString());
         assertThat(again.exitCode()).as(again.err()).isZero();
         assertThat(again.out()).contains("completed after 4 steps: " + run);
+    }
+
+    /** The shipped configs resolve, their corpus named relative to them (running them takes minutes). */
+    @Test
+    void theShippedConfigsResolve() {
+        Path corpus = Path.of("..", "examples", "data", "sotu", "state-of-the-union-1961-2021.txt").toAbsolutePath()
+                .normalize();
+        for (String name : new String[] {"sft.yaml", "sft-tiny.yaml"}) {
+            Config config = SftTraining.read(Path.of("..", "examples", name), Registry.discover());
+            assertThat(config.section("corpus").get(SftTraining.CORPUS_FILE)).as(name).isEqualTo(corpus.toString());
+            assertThat(config.get(SftTraining.STEPS)).as(name).isPositive();
+        }
     }
 
     @Test
