@@ -7,6 +7,7 @@ module betalab.app {
     requires betalab.training;
     requires betalab.seed;
     requires betalab.data;
+    requires betalab.lm;
     requires betalab.sweep;
     requires info.picocli;
     requires org.slf4j;

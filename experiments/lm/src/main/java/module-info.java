@@ -12,6 +12,7 @@ module betalab.lm {
     requires com.fasterxml.jackson.databind;
 
     exports betalab.lm;
+    exports betalab.lm.sft;
 
     provides betalab.api.registry.Extension with betalab.lm.task.LmTasksExtension;
 }

@@ -19,7 +19,7 @@ import picocli.CommandLine.ScopeType;
 @Command(name = "betalab", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Preference optimisation with fixed and learnable β.",
         subcommands = {SeedCommand.class, TrainCommand.class, SweepCommand.class, LossCommand.class,
-                ListCommand.class, FitBetaCommand.class, LogpsCommand.class})
+                ListCommand.class, FitBetaCommand.class, LogpsCommand.class, SftCommand.class})
 public final class Main implements Runnable {
 
     @Option(names = "--plugin-path", paramLabel = "DIR_OR_JAR", scope = ScopeType.INHERIT,

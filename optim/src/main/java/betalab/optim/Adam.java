@@ -20,7 +20,7 @@ import java.util.Map;
  */
 public final class Adam extends ParameterOptimizer {
     private final boolean decoupled;
-    private final double lr;
+    private double lr;
     private final double beta1;
     private final double beta2;
     private final double eps;
@@ -95,6 +95,11 @@ public final class Adam extends ParameterOptimizer {
     @Override
     public double learningRate() {
         return lr;
+    }
+
+    @Override
+    public void learningRate(double lr) {
+        this.lr = checkedRate(lr);
     }
 
     /** "adam" or, decoupled, "adamw", with torch's defaults; only weight decay's meaning and default differ. */

@@ -34,6 +34,14 @@ abstract class ParameterOptimizer implements Optimizer {
         return p.zerosLike().copyInPlace(Stateful.entry(state, index + "." + name, p.size()));
     }
 
+    /** A learning rate a schedule sets: 0 (a warm-up's first step) or more, finite. */
+    static double checkedRate(double lr) {
+        if (!(lr >= 0) || Double.isInfinite(lr)) {
+            throw new IllegalArgumentException("a learning rate must be ≥ 0 and finite, got " + lr);
+        }
+        return lr;
+    }
+
     /** Updates parameter {@code index} in place from its gradient, which must not be written. */
     abstract void update(int index, Tensor parameter, Tensor grad);
 

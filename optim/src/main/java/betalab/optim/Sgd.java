@@ -23,7 +23,7 @@ public final class Sgd extends ParameterOptimizer {
             Knob.real("weight_decay", 0, "L2 penalty: weight_decay·p is added to the gradient").atLeast(0),
             Knob.flag("nesterov", false, "Nesterov momentum (needs momentum > 0 and dampening = 0)"));
 
-    private final double lr;
+    private double lr;
     private final double momentum;
     private final double dampening;
     private final double weightDecay;
@@ -100,6 +100,11 @@ public final class Sgd extends ParameterOptimizer {
     @Override
     public double learningRate() {
         return lr;
+    }
+
+    @Override
+    public void learningRate(double lr) {
+        this.lr = checkedRate(lr);
     }
 
     /** "sgd". */

@@ -23,4 +23,14 @@ public interface Optimizer extends Stateful {
 
     /** The learning rate the next step uses. */
     double learningRate();
+
+    /**
+     * Sets the learning rate of the steps that follow, as a learning-rate scheduler sets a param
+     * group's {@code lr} in torch: everything else (moments, step counts) is kept, and wherever the
+     * rate enters an update it is this one (AdamW's decoupled weight decay too). It is not part of
+     * {@link #state()}: a schedule sets it again from the step number.
+     *
+     * @param lr ≥ 0 and finite (a warm-up starts at 0)
+     */
+    void learningRate(double lr);
 }

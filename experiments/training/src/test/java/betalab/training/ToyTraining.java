@@ -88,10 +88,12 @@ class ToyTraining implements Trainable<int[]> {
     static Optimizer sgd(Map<String, Tensor> parameters, double lr) {
         List<Tensor> ps = List.copyOf(parameters.values());
         return new Optimizer() {
+            private double rate = lr;
+
             @Override
             public void step() {
                 try (var noGrad = Tensor.noGrad()) {
-                    ps.forEach(p -> p.addInPlace(p.grad(), -lr));
+                    ps.forEach(p -> p.addInPlace(p.grad(), -rate));
                 }
             }
 
@@ -102,7 +104,12 @@ class ToyTraining implements Trainable<int[]> {
 
             @Override
             public double learningRate() {
-                return lr;
+                return rate;
+            }
+
+            @Override
+            public void learningRate(double newRate) {
+                rate = newRate;
             }
 
             @Override
