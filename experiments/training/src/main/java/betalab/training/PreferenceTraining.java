@@ -80,6 +80,7 @@ public final class PreferenceTraining implements Trainable<int[]> {
             .component("task", Task.POINT, "bandit", Map.of())
             .component("policy", Policy.POINT, "log_linear", Map.of())
             .section("reference_sync", List.of(SYNC_MODE, SYNC_EVERY, SYNC_ALPHA))
+            .section("schedule", LearningRateSchedule.KNOBS)
             .component("loss", PreferenceLoss.POINT)
             .component("beta", BetaEstimator.POINT)
             .component("optimizer", Optimizer.POINT)
@@ -488,6 +489,11 @@ public final class PreferenceTraining implements Trainable<int[]> {
         return m;
     }
 
+    /** The learning rate by step (warm-up and decay), set before each update. */
+    private TrainingListener schedule() {
+        return new LearningRateSchedule(config.section("schedule"), optimizer, steps());
+    }
+
     /** TR-DPO: every {@code every} steps the reference moves to α·πθ + (1 − α)·π_ref. */
     private TrainingListener referenceSync() {
         Settings sync = config.section("reference_sync");
@@ -584,7 +590,7 @@ public final class PreferenceTraining implements Trainable<int[]> {
             }
         };
         MetricsLogger logger = new MetricsLogger(config.get(LOG_EVERY));
-        return List.of(new NonFiniteCheck(), new GradientClipping(config.get(GRAD_CLIP)), logger,
+        return List.of(new NonFiniteCheck(), new GradientClipping(config.get(GRAD_CLIP)), schedule(), logger,
                 new Evaluation(config.get(EVAL_EVERY), true, this::evaluate), samplesFiles(run), referenceSync(),
                 run.bestBy(evaluator.headline(), evaluator.higherIsBetter()), pairsFile(run),
                 new Checkpoints(config.get(CHECKPOINT_EVERY), run, saved, logger), report);
@@ -640,7 +646,8 @@ public final class PreferenceTraining implements Trainable<int[]> {
             }
         };
         new Trainer<>(training, training.optimizer, training.steps(), List.of(new NonFiniteCheck(),
-                new GradientClipping(config.get(GRAD_CLIP)), new MetricsLogger(config.get(LOG_EVERY)), keepLast))
+                new GradientClipping(config.get(GRAD_CLIP)), training.schedule(), new MetricsLogger(config.get(LOG_EVERY)),
+                keepLast))
                 .run(0);
         return last;
     }

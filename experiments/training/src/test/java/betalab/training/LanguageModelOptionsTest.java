@@ -112,4 +112,19 @@ class LanguageModelOptionsTest {
             assertThat(row.get("mean_token_accuracy").asDouble()).isBetween(0.0, 1.0);
         }
     }
+
+    @Test
+    void theLearningRateFollowsTheScheduleStepByStep(@TempDir Path dir) {
+        Map<String, Object> c = SequencePolicyTest.config(Map.of("name", "fixed", "beta", 1.0), 4);
+        c.put("log_every", 1);
+        c.put("schedule", Map.of("warmup_steps", 2, "decay", "linear", "min_lr_ratio", 0.5));
+        PreferenceTraining.train(REGISTRY, Runs.resolve(c, REGISTRY), dir, Integer.MAX_VALUE, r -> { });
+        // lr 0.1: updates 0 and 1 warm up (0, 0.05), then linear from 0.1 to 0.5·0.1 over the last two.
+        List<JsonNode> rows = rows(dir);
+        double[] expected = {0, 0.05, 0.1, 0.075};
+        for (int step = 1; step <= 4; step++) {
+            assertThat(rows.get(step).get("learning_rate").asDouble()).as("step " + step)
+                    .isCloseTo(expected[step - 1], within(1e-12));
+        }
+    }
 }

@@ -160,7 +160,7 @@ class PreferenceTrainingConfigTest {
                 "batch_size", "eval_every", "checkpoint_every", "log_every", "grad_clip", "use_weighting", "ld_alpha", "beta_from",
                 "task",
                 "policy",
-                "reference_sync", "loss", "beta", "optimizer");
+                "reference_sync", "schedule", "loss", "beta", "optimizer");
 
         // The record alone replays the run, and records itself unchanged.
         Config replay = read(dir.resolve("first").resolve(RunDirectory.CONFIG));
