@@ -71,15 +71,8 @@ final class FitBetaCommand implements Callable<Integer> {
             summary = BetaFitter.resume(registry, source.resume, report);
         } else {
             Config config = BetaFitter.read(source.config, registry);
-            if (out != null) {
-                summary = BetaFitter.fit(registry, config, out, report);
-            } else {
-                // A directory of its own, made atomically once the data is checked: never shared, never left empty.
-                Path base = RunOutput.defaultDirectory(source.config);
-                summary = BetaFitter.fit(registry, config,
-                        () -> RunDirectory.unique(base.getParent(), base.getFileName().toString()), Integer.MAX_VALUE,
-                        report);
-            }
+            summary = BetaFitter.fit(registry, config, RunOutput.newRunDirectory(out, source.config), Integer.MAX_VALUE,
+                    report);
         }
         RunOutput.printSummary(stdout, summary);
         return 0;

@@ -28,6 +28,20 @@ final class RunOutput {
     }
 
     /**
+     * Where a new run goes: {@code out}, refused now if it exists, or else a directory of its own
+     * under runs/ named after the config, made atomically once the run is built (never shared,
+     * never left empty).
+     */
+    static java.util.function.Supplier<Path> newRunDirectory(Path out, Path config) {
+        if (out != null) {
+            betalab.training.RunDirectory.refuseExisting(out);
+            return () -> out;
+        }
+        Path base = defaultDirectory(config);
+        return () -> betalab.training.RunDirectory.unique(base.getParent(), base.getFileName().toString());
+    }
+
+    /**
      * Before a resume: the run continues on the backend and with the plugin jars it was started
      * with, from its own record. {@code out} and a {@code backend} other than the recorded one are
      * refused with one line; a plugin path given besides is kept (the run's record then decides).

@@ -57,15 +57,8 @@ final class SftCommand implements Callable<Integer> {
             summary = SftTraining.resume(registry, source.resume, stdout);
         } else {
             Config config = SftTraining.read(source.config, registry);
-            if (out != null) {
-                summary = SftTraining.train(registry, config, out, Integer.MAX_VALUE, stdout);
-            } else {
-                // A new directory of its own, made atomically once the run is built: never shared, never left empty.
-                Path base = RunOutput.defaultDirectory(source.config);
-                summary = SftTraining.train(registry, config,
-                        () -> RunDirectory.unique(base.getParent(), base.getFileName().toString()), Integer.MAX_VALUE,
-                        stdout);
-            }
+            summary = SftTraining.train(registry, config, RunOutput.newRunDirectory(out, source.config), Integer.MAX_VALUE,
+                    stdout);
         }
         RunOutput.printSummary(stdout, summary);
         return 0;

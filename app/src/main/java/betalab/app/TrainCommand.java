@@ -87,15 +87,8 @@ final class TrainCommand implements Callable<Integer> {
                 }
             }
             Config config = PreferenceTraining.resolve(tree, registry);
-            if (out != null) {
-                summary = PreferenceTraining.train(registry, config, out, Integer.MAX_VALUE, progress);
-            } else {
-                // A new directory of its own, made atomically once the run is built: never shared, never left empty.
-                Path base = RunOutput.defaultDirectory(source.config);
-                summary = PreferenceTraining.train(registry, config,
-                        () -> RunDirectory.unique(base.getParent(), base.getFileName().toString()), Integer.MAX_VALUE,
-                        progress);
-            }
+            summary = PreferenceTraining.train(registry, config, RunOutput.newRunDirectory(out, source.config),
+                    Integer.MAX_VALUE, progress);
         }
         RunOutput.printSummary(stdout, summary);
         return 0;

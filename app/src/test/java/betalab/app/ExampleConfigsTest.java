@@ -7,6 +7,7 @@ import betalab.api.registry.ExtensionPoint;
 import betalab.api.registry.Knob;
 import betalab.api.registry.Registry;
 import betalab.data.fit.BetaFitter;
+import betalab.lm.sft.SftTraining;
 import betalab.training.ConfigSchema;
 import betalab.training.ConfigTree;
 import betalab.training.PreferenceTraining;
@@ -33,20 +34,25 @@ class ExampleConfigsTest {
 
     @ParameterizedTest
     @CsvSource({"bandit-dpo.yaml, train, true", "bandit-learnable-beta.yaml, train, false",
-            "plugin/bandit-plugin-beta.yaml, none, false", "fit-beta.yaml, fit, true"})
+            "plugin/bandit-plugin-beta.yaml, none, false", "fit-beta.yaml, fit, true", "lm-dpo.yaml, train, true",
+            "sft.yaml, sft, true", "sft-tiny.yaml, sft, false"})
     void statedDefaultsAreTheCodesAndTheConfigResolves(String name, String kind, boolean statesDefaults)
             throws IOException {
         Path file = Path.of("..", "examples", name);
-        ConfigSchema schema = kind.equals("fit") ? BetaFitter.SCHEMA : PreferenceTraining.SCHEMA;
+        ConfigSchema schema = switch (kind) {
+            case "fit" -> BetaFitter.SCHEMA;
+            case "sft" -> SftTraining.SCHEMA;
+            default -> PreferenceTraining.SCHEMA;
+        };
         if (kind.equals("none")) {
             // needs the example plugin's jar; its defaults are stated nowhere
             assertThat(Files.readString(file)).doesNotContain("(default");
             return;
         }
-        if (kind.equals("train")) {
-            PreferenceTraining.resolve(ConfigTree.read(file), REGISTRY);
-        } else {
-            BetaFitter.read(file, REGISTRY);
+        switch (kind) {
+            case "train" -> PreferenceTraining.resolve(ConfigTree.read(file), REGISTRY);
+            case "sft" -> SftTraining.read(file, REGISTRY);
+            default -> BetaFitter.read(file, REGISTRY);
         }
         List<String> checked = new ArrayList<>();
         String section = null;
@@ -106,9 +112,9 @@ class ExampleConfigsTest {
         return knobs.stream().filter(k -> k.name().equals(name)).findFirst().map(Knob::defaultValue);
     }
 
-    /** Numbers compare as numbers (64 = 64.0), lists without spaces. */
+    /** Numbers compare as numbers (64 = 64.0), lists without spaces, a quoted string as the string. */
     private static String normalise(String value) {
-        String v = value.replace(" ", "");
+        String v = value.replace(" ", "").replaceAll("^\"(.*)\"$", "$1");
         try {
             return Double.toString(Double.parseDouble(v));
         } catch (NumberFormatException e) {
