@@ -76,23 +76,50 @@ public final class TransformerPolicy implements Policy {
         Tensor tokenLogps = logits.tokenLogProbs(targets).reshape(m, width);
         Tensor distributions = logits.logSoftmax(1).reshape(m, width, vocabulary);
 
+        // Each prompt is read from the first sequence that continues it.
         int prompts = batch.prompts().length;
-        int[] lastPromptRow = new int[prompts];
-        java.util.Arrays.fill(lastPromptRow, -1);
-        for (int j = 0; j < m; j++) {
-            int p = batch.promptOf()[j];
-            if (lastPromptRow[p] < 0) {
-                lastPromptRow[p] = j * t + batch.prompts()[p].length - 1;
-            }
+        int[] firstSequence = new int[prompts];
+        java.util.Arrays.fill(firstSequence, -1);
+        for (int j = m - 1; j >= 0; j--) {
+            firstSequence[batch.promptOf()[j]] = j;
         }
+        int[] lastPromptRow = new int[prompts];
         for (int p = 0; p < prompts; p++) {
-            if (lastPromptRow[p] < 0) {
+            if (firstSequence[p] < 0) {
                 throw new IllegalArgumentException("prompt " + p + " has no completion to score");
             }
+            lastPromptRow[p] = firstSequence[p] * t + batch.prompts()[p].length - 1;
         }
         Tensor representation = out.hidden().indexSelect(lastPromptRow);
+        Tensor[] prompt = promptLogps(batch.prompts(), firstSequence, out, t);
         return new Scores(tokenLogps, tokenLogps.sum(1), Tensor.of(logits.dtype(), lengths, m), representation,
-                null, null, distributions);
+                prompt[0], prompt[1], distributions);
+    }
+
+    /**
+     * log πθ(x) of each prompt, the sum over its tokens after the first of log πθ(x_i | x_&lt;i) (the first
+     * has nothing to be predicted from), and the number of tokens summed (1 for a one-token prompt,
+     * whose sum is 0, so its perplexity is 1).
+     */
+    private static Tensor[] promptLogps(int[][] prompts, int[] firstSequence, LlamaModel.Output out, int t) {
+        int width = 1;
+        for (int[] prompt : prompts) {
+            width = Math.max(width, prompt.length - 1);
+        }
+        int[] rows = new int[prompts.length * width];
+        int[] targets = new int[prompts.length * width];
+        double[] counted = new double[prompts.length];
+        for (int p = 0; p < prompts.length; p++) {
+            int[] prompt = prompts[p];
+            for (int i = 0; i < width; i++) {
+                boolean predicted = i < prompt.length - 1;
+                rows[p * width + i] = firstSequence[p] * t + (predicted ? i : 0);
+                targets[p * width + i] = predicted ? prompt[i + 1] : -1;
+            }
+            counted[p] = Math.max(1, prompt.length - 1);
+        }
+        Tensor logps = out.logits().indexSelect(rows).tokenLogProbs(targets).reshape(prompts.length, width).sum(1);
+        return new Tensor[] {logps, Tensor.of(logps.dtype(), counted, prompts.length)};
     }
 
     /**

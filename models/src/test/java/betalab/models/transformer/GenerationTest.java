@@ -72,4 +72,23 @@ class GenerationTest {
         assertThat(cold.draw(logits, 0.65)).isEqualTo(1);
         assertThat(cold.draw(logits, 0.93)).isEqualTo(0);
     }
+
+    /**
+     * A prompt's log-probability, as ppl_scaled's perplexity reads it, equals its tokens after the
+     * first scored as a completion of the first one; a one-token prompt has nothing predicted.
+     */
+    @Test
+    void promptLogProbabilitiesEqualThePromptScoredAsACompletion() throws Exception {
+        TransformerPolicy policy = new TransformerPolicy(tiny(DType.FLOAT64));
+        int[][] prompts = {{5, 17, 33, 2}, {90}, {41, 7}};
+        betalab.api.policy.Policy.Scores s = policy.score(new betalab.api.policy.Policy.Sequences(prompts,
+                new int[][] {{64, 3}, {8}, {12, 13, 14}, {1}}, new int[] {0, 1, 2, 0}));
+        betalab.api.policy.Policy.Scores asCompletions = policy.score(betalab.api.policy.Policy.Sequences.aligned(
+                new int[][] {{5}, {41}}, new int[][] {{17, 33, 2}, {7}}));
+        double[] logps = s.promptLogps().toDoubleArray();
+        assertThat(logps[0]).isCloseTo(asCompletions.sums().toDoubleArray()[0], within(1e-12));
+        assertThat(logps[1]).isZero();
+        assertThat(logps[2]).isCloseTo(asCompletions.sums().toDoubleArray()[1], within(1e-12));
+        assertThat(s.promptLengths().toDoubleArray()).containsExactly(3, 1, 1);
+    }
 }

@@ -103,6 +103,18 @@ class LmTrainingTest {
         }
     }
 
+    /** ppl_scaled reads the LM's perplexity of each prompt and its hidden state: β differs by prompt from step 1. */
+    @Test
+    void pplScaledBetaReadsTheLanguageModelsPromptPerplexity() {
+        Path run = dir.resolve("ppl_scaled");
+        Map<String, Object> c = config(lengthTask(64), Map.of("name", "ppl_scaled", "beta0", 0.1), 2);
+        c.put("log_every", 1);
+        assertThat(train(c, run, Integer.MAX_VALUE).status()).isEqualTo("completed");
+        JsonNode first = rows(run).get(1);
+        assertThat(first.get("beta/std").asDouble()).isPositive();
+        assertThat(first.get("beta/min").asDouble()).isPositive();
+    }
+
     @Test
     void aResumedRunEvaluatesAsAnUninterruptedOne() {
         Map<String, Object> task = new LinkedHashMap<>(lengthTask(64));
