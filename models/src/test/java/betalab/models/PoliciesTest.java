@@ -261,4 +261,21 @@ class PoliciesTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("set 'from' to a model directory");
     }
+
+    @Test
+    void aModelDirectoryWhoseTokenizerOutrunsItsVocabularyIsRefused(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path source = java.nio.file.Path.of("src/test/resources/hf/tiny-llama");
+        for (String file : List.of("config.json", "model.safetensors")) {
+            java.nio.file.Files.copy(source.resolve(file), dir.resolve(file));
+        }
+        // A byte-level BPE has at least its 256 bytes; this model's vocab_size is 96.
+        betalab.models.hf.ByteLevelBpeTrainer.train(List.of("a tokenizer that is not the model's"), 300, List.of())
+                .writeTokenizerJson(dir.resolve("tokenizer.json"));
+        Policy.Context own = new Policy.Context(0, Map.of(), new TorchRng(1), DType.FLOAT32);
+        assertThatThrownBy(() -> REGISTRY.create(Policy.POINT, "transformer", Map.of("from", dir.toString()), own))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("tokenizer.json: gives ids up to")
+                .hasMessageContaining("vocab_size 96");
+    }
 }

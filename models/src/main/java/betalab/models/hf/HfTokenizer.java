@@ -35,10 +35,12 @@ public final class HfTokenizer implements AutoCloseable {
 
     private final Path file;
     private final HuggingFaceTokenizer tokenizer;
+    private final int size;
 
-    private HfTokenizer(Path file, HuggingFaceTokenizer tokenizer) {
+    private HfTokenizer(Path file, HuggingFaceTokenizer tokenizer, int size) {
         this.file = file;
         this.tokenizer = tokenizer;
+        this.size = size;
     }
 
     /** Loads {@code tokenizer.json}, given as the file or the model directory holding it. */
@@ -47,16 +49,54 @@ public final class HfTokenizer implements AutoCloseable {
         if (!Files.isRegularFile(file)) {
             throw new HfFormatException(file + ": no such file");
         }
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(file + ": cannot read: " + e.getMessage(), e);
+        }
+        int size = size(file, bytes);
         // Exactly the file's own behaviour: no truncation or padding added by the binding.
         Map<String, String> options = Map.of("truncation", "false", "padding", "false");
-        try (var in = Files.newInputStream(file)) {
-            return new HfTokenizer(file, HuggingFaceTokenizer.newInstance(in, options));
+        try (var in = new java.io.ByteArrayInputStream(bytes)) {
+            return new HfTokenizer(file, HuggingFaceTokenizer.newInstance(in, options), size);
         } catch (IOException e) {
             throw new UncheckedIOException(file + ": cannot read: " + e.getMessage(), e);
         } catch (RuntimeException e) {
             String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines().findFirst().orElse("");
             throw new HfFormatException(file + ": the Hugging Face tokenizers library cannot load it: " + why, e);
         }
+    }
+
+    /** The largest id of model.vocab and added_tokens, plus one: transformers' {@code len(tokenizer)}. */
+    private static int size(Path file, byte[] bytes) {
+        com.fasterxml.jackson.databind.JsonNode root;
+        try {
+            root = new com.fasterxml.jackson.databind.ObjectMapper().readTree(bytes);
+        } catch (IOException e) {
+            throw new HfFormatException(file + ": not valid JSON: " + e.getMessage().lines().findFirst().orElse(""));
+        }
+        int largest = -1;
+        com.fasterxml.jackson.databind.JsonNode vocab = root.path("model").path("vocab");
+        if (vocab.isObject()) {
+            for (com.fasterxml.jackson.databind.JsonNode id : vocab) {
+                largest = Math.max(largest, id.asInt(-1));
+            }
+        } else if (vocab.isArray()) {
+            largest = vocab.size() - 1;
+        }
+        for (com.fasterxml.jackson.databind.JsonNode added : root.path("added_tokens")) {
+            largest = Math.max(largest, added.path("id").asInt(-1));
+        }
+        if (largest < 0) {
+            throw new HfFormatException(file + ": model.vocab holds no tokens");
+        }
+        return largest + 1;
+    }
+
+    /** How many ids the tokenizer can give: one more than its largest (transformers' {@code len(tokenizer)}). */
+    public int size() {
+        return size;
     }
 
     public Path file() {

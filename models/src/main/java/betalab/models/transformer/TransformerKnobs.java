@@ -64,6 +64,11 @@ public final class TransformerKnobs {
             Policy.Tokenizer tokenizer = null;
             if (java.nio.file.Files.exists(directory.resolve(HfTokenizer.FILE_NAME))) {
                 HfTokenizer hf = HfTokenizer.load(directory);
+                if (hf.size() > checkpoint.config().vocabSize()) {
+                    throw new IllegalArgumentException(hf.file() + ": gives ids up to " + (hf.size() - 1) + ", but the "
+                            + "model's config.json has vocab_size " + checkpoint.config().vocabSize()
+                            + ": the tokenizer is not this model's");
+                }
                 tokenizer = new Policy.Tokenizer() {
                     @Override
                     public int[] encode(String text) {

@@ -4,8 +4,6 @@ import betalab.models.hf.ByteLevelBpe;
 import betalab.models.hf.ByteLevelBpeTrainer;
 import betalab.models.hf.HfFormatException;
 import betalab.models.hf.HfTokenizer;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -20,7 +18,6 @@ import java.util.Map;
  * token is what separates packed documents.
  */
 final class SftTokenizer implements AutoCloseable {
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final int size;
     private final int endOfText;
@@ -55,8 +52,8 @@ final class SftTokenizer implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(file + ": cannot read: " + e.getMessage(), e);
         }
-        int size = size(file, bytes);
         HfTokenizer hf = HfTokenizer.load(file);
+        int size = hf.size();
         int[] eos = hf.encode(endOfText, false);
         if (eos.length != 1) {
             hf.close();
@@ -64,32 +61,6 @@ final class SftTokenizer implements AutoCloseable {
                     + "(it encodes to " + eos.length + "); name one of its tokens with tokenizer.eos_token");
         }
         return new SftTokenizer(size, eos[0], null, hf, bytes);
-    }
-
-    /** The largest id of model.vocab and added_tokens, plus one. */
-    private static int size(Path file, byte[] bytes) {
-        JsonNode root;
-        try {
-            root = JSON.readTree(bytes);
-        } catch (IOException e) {
-            throw new HfFormatException(file + ": not valid JSON: " + e.getMessage().lines().findFirst().orElse(""));
-        }
-        int largest = -1;
-        JsonNode vocab = root.path("model").path("vocab");
-        if (vocab.isObject()) {
-            for (JsonNode id : vocab) {
-                largest = Math.max(largest, id.asInt(-1));
-            }
-        } else if (vocab.isArray()) {
-            largest = vocab.size() - 1;
-        }
-        for (JsonNode added : root.path("added_tokens")) {
-            largest = Math.max(largest, added.path("id").asInt(-1));
-        }
-        if (largest < 0) {
-            throw new HfFormatException(file + ": model.vocab holds no tokens");
-        }
-        return largest + 1;
     }
 
     int size() {
