@@ -123,9 +123,18 @@ public interface Policy extends Stateful {
      *                       [m, T, V] (rows past a completion's length are any distribution), or null
      *                       where the policy gives none; methods that perturb or weigh whole
      *                       next-token distributions (ε-DPO, WPO) read it
+     * @param logitMeans     at each completion position the mean over the vocabulary of the raw
+     *                       next-token logits, [m, T], without gradient, or null where the policy has no
+     *                       logits (TRL's logits/chosen and logits/rejected average it over the tokens)
      */
     record Scores(Tensor tokenLogps, Tensor sums, Tensor lengths, Tensor representation, Tensor promptLogps,
-                  Tensor promptLengths, Tensor vocabularyLogps) {
+                  Tensor promptLengths, Tensor vocabularyLogps, Tensor logitMeans) {
+
+        /** Scores of a policy without logits. */
+        public Scores(Tensor tokenLogps, Tensor sums, Tensor lengths, Tensor representation, Tensor promptLogps,
+                      Tensor promptLengths, Tensor vocabularyLogps) {
+            this(tokenLogps, sums, lengths, representation, promptLogps, promptLengths, vocabularyLogps, null);
+        }
     }
 
     /**

@@ -67,8 +67,12 @@ abstract class Runner {
                             new Policy.Context(task.vocabularySize(), task.tables(), rng, DType.FLOAT32));
                     try (var noGrad = Tensor.noGrad()) {
                         Policy.Sequences one = Policy.Sequences.aligned(new int[][] {{0}}, new int[][] {{0}});
-                        if (reference.score(one).vocabularyLogps() != null) {
+                        Policy.Scores scores = reference.score(one);
+                        if (scores.vocabularyLogps() != null) {
                             names.addAll(PreferenceMetrics.TOKEN_KEYS);
+                        }
+                        if (scores.logitMeans() != null) {
+                            names.addAll(PreferenceMetrics.LOGIT_KEYS);
                         }
                         names.addAll(task.prepare(reference, rng).evaluator().evaluate(reference, reference).keySet());
                     }

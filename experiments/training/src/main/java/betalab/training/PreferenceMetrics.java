@@ -25,7 +25,9 @@ import java.util.Map;
  *       completion tokens (chosen and rejected) of −Σ_v πθ(v) log πθ(v), {@code mean_token_accuracy}
  *       = share of chosen completion tokens that are πθ's most likely next token, and
  *       {@code num_tokens} = tokens read in training so far (TRL's count: prompt and completion of
- *       each chosen and each rejected sequence).</li>
+ *       each chosen and each rejected sequence); where it gives its logits, TRL's {@code logits/chosen}
+ *       and {@code logits/rejected} = mean raw logit over the vocabulary and the chosen (rejected)
+ *       completion tokens.</li>
  * </ul>
  */
 public final class PreferenceMetrics implements StepMetrics {
@@ -36,6 +38,8 @@ public final class PreferenceMetrics implements StepMetrics {
 
     /** What a policy that gives its next-token distributions adds. */
     public static final List<String> TOKEN_KEYS = List.of("entropy", "mean_token_accuracy", "num_tokens");
+    /** What a policy that gives its logits adds: their mean over the vocabulary and the completion tokens. */
+    public static final List<String> LOGIT_KEYS = List.of("logits/chosen", "logits/rejected");
 
     private final double baseBeta;
     private long n;
@@ -59,6 +63,10 @@ public final class PreferenceMetrics implements StepMetrics {
     private long chosenTokens;
     private long predicted;
     private long tokensSeen;
+    private double logitsChosen;
+    private double logitsRejected;
+    private long logitTokensChosen;
+    private long logitTokensRejected;
 
     /** Empty, for rewards/… with the base β {@code baseBeta}. */
     public PreferenceMetrics(double baseBeta) {
@@ -127,6 +135,32 @@ public final class PreferenceMetrics implements StepMetrics {
         chosenTokens += o.chosenTokens;
         predicted += o.predicted;
         tokensSeen = Math.max(tokensSeen, o.tokensSeen);
+        logitsChosen += o.logitsChosen;
+        logitsRejected += o.logitsRejected;
+        logitTokensChosen += o.logitTokensChosen;
+        logitTokensRejected += o.logitTokensRejected;
+    }
+
+    /**
+     * Adds TRL's logits/chosen and logits/rejected of a batch: {@code logitMeans} is the mean over the
+     * vocabulary of the raw logits at each completion position, [2n, T] (chosen rows first), for
+     * {@code completions} (the chosen n, then the rejected n).
+     */
+    public void addLogits(Tensor logitMeans, int[][] completions) {
+        int width = logitMeans.dim(1);
+        int n = completions.length / 2;
+        double[] means = logitMeans.toDoubleArray();
+        for (int j = 0; j < completions.length; j++) {
+            for (int t = 0; t < completions[j].length; t++) {
+                if (j < n) {
+                    logitsChosen += means[j * width + t];
+                    logitTokensChosen++;
+                } else {
+                    logitsRejected += means[j * width + t];
+                    logitTokensRejected++;
+                }
+            }
+        }
     }
 
     /**
@@ -192,6 +226,10 @@ public final class PreferenceMetrics implements StepMetrics {
             m.put(TOKEN_KEYS.get(0), entropy / completionTokens);
             m.put(TOKEN_KEYS.get(1), (double) predicted / chosenTokens);
             m.put(TOKEN_KEYS.get(2), (double) tokensSeen);
+        }
+        if (logitTokensChosen > 0) {
+            m.put(LOGIT_KEYS.get(0), logitsChosen / logitTokensChosen);
+            m.put(LOGIT_KEYS.get(1), logitsRejected / logitTokensRejected);
         }
         return m;
     }

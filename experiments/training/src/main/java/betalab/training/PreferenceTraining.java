@@ -305,7 +305,8 @@ public final class PreferenceTraining implements Trainable<int[]> {
     @Override
     public StepResult forward(int[] positions) {
         PreferencePairs selected = pairs.select(positions);
-        PreferenceBatch batch = batch(selected);
+        Scored scored = scored(selected);
+        PreferenceBatch batch = scored.batch();
         PreferenceObjective.Evaluation e = objective.train(batch);
         PreferenceMetrics metrics = PreferenceMetrics.of(batch, e.beta(), e.perPair(), beta.baseBeta());
         if (batch.distributions() != null) {
@@ -314,6 +315,9 @@ public final class PreferenceTraining implements Trainable<int[]> {
                 tokensSeen += selected.prompts()[j % selected.size()].length + completions[j].length;
             }
             metrics.addTokens(batch.distributions().policy(), completions, tokensSeen);
+        }
+        if (scored.logitMeans() != null) {
+            metrics.addLogits(scored.logitMeans(), completions(selected));
         }
         return new StepResult(e.loss(), Map.of("beta", e.beta()), metrics);
     }
@@ -324,6 +328,14 @@ public final class PreferenceTraining implements Trainable<int[]> {
      * prompts' features and the policy's representation of them.
      */
     PreferenceBatch batch(PreferencePairs selected) {
+        return scored(selected).batch();
+    }
+
+    /** A batch, and the policy's mean logits at each completion position where it gives them ([2n, T]). */
+    private record Scored(PreferenceBatch batch, Tensor logitMeans) {
+    }
+
+    private Scored scored(PreferencePairs selected) {
         int n = selected.size();
         Policy.Sequences sequences = sequences(selected);
         Policy.Scores scores = policy.score(sequences);
@@ -366,7 +378,7 @@ public final class PreferenceTraining implements Trainable<int[]> {
         if (selected.featureDim() > 0) {
             b.features(Tensor.of(DType.FLOAT32, selected.features(), n, selected.featureDim()));
         }
-        return b.build();
+        return new Scored(b.build(), scores.logitMeans());
     }
 
     /** Pair i's chosen completion as completion i, its rejected one as n + i, both continuing prompt i. */

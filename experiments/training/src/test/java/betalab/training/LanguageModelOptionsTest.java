@@ -110,6 +110,8 @@ class LanguageModelOptionsTest {
         for (JsonNode row : rows.subList(1, 4)) {
             assertThat(row.get("entropy").asDouble()).isBetween(0.0, Math.log(TinyLmTask.VOCABULARY));
             assertThat(row.get("mean_token_accuracy").asDouble()).isBetween(0.0, 1.0);
+            assertThat(row.get("logits/chosen").isNumber()).isTrue();
+            assertThat(row.get("logits/rejected").isNumber()).isTrue();
         }
     }
 

@@ -123,4 +123,14 @@ class PreferenceMetricsTest {
         assertThat(m.values().get("num_tokens")).isEqualTo(75.0);
         assertThat(m.values().get("entropy")).isCloseTo(entropy / 6, within(1e-12));
     }
+
+    @Test
+    void logitMeansAverageOverTheChosenAndTheRejectedTokens() {
+        // Two pairs; completions of 2, 1 (chosen) and 1, 2 (rejected) tokens; width 2.
+        double[] means = {1.0, 3.0, 5.0, 99.0, -2.0, 99.0, 4.0, 6.0};
+        PreferenceMetrics m = new PreferenceMetrics(0.1);
+        m.addLogits(Tensor.of(DType.FLOAT64, means, 4, 2), new int[][] {{0, 1}, {2}, {1}, {0, 0}});
+        assertThat(m.values().get("logits/chosen")).isCloseTo((1.0 + 3.0 + 5.0) / 3, within(1e-12));
+        assertThat(m.values().get("logits/rejected")).isCloseTo((-2.0 + 4.0 + 6.0) / 3, within(1e-12));
+    }
 }

@@ -92,8 +92,12 @@ public final class TransformerPolicy implements Policy {
         }
         Tensor representation = out.hidden().indexSelect(lastPromptRow);
         Tensor[] prompt = promptLogps(batch.prompts(), firstSequence, out, t);
+        Tensor logitMeans;
+        try (var noGrad = Tensor.noGrad()) {
+            logitMeans = logits.mean(1).reshape(m, width);
+        }
         return new Scores(tokenLogps, tokenLogps.sum(1), Tensor.of(logits.dtype(), lengths, m), representation,
-                prompt[0], prompt[1], distributions);
+                prompt[0], prompt[1], distributions, logitMeans);
     }
 
     /**

@@ -90,5 +90,16 @@ class GenerationTest {
         assertThat(logps[1]).isZero();
         assertThat(logps[2]).isCloseTo(asCompletions.sums().toDoubleArray()[1], within(1e-12));
         assertThat(s.promptLengths().toDoubleArray()).containsExactly(3, 1, 1);
+
+        // The mean logit at completion 0's first position is the mean of the model's logits that predict it.
+        LlamaModel model = tiny(DType.FLOAT64);
+        double[] logits = model.forward(new int[][] {{5, 17, 33, 2, 64, 3}}).logits().toDoubleArray();
+        int vocabulary = model.config().vocabSize();
+        double mean = 0;
+        for (int v = 0; v < vocabulary; v++) {
+            mean += logits[3 * vocabulary + v] / vocabulary;
+        }
+        assertThat(s.logitMeans().shape()).containsExactly(4, 3);
+        assertThat(s.logitMeans().toDoubleArray()[0]).isCloseTo(mean, within(1e-12));
     }
 }
