@@ -76,6 +76,28 @@ class ReportTest {
         assertReportLinksOnlyExistingFiles(out, 3 + 2);
     }
 
+    /** A run's last evaluation samples (as a language-model task writes them) are shown, escaped, and only the last. */
+    @Test
+    void theReportShowsEachRunsLastSamples() throws IOException {
+        sweep(SweepTest.TINY + "seeds: 1\n");
+        Path out = dir.resolve("out");
+        SweepConfig c = SweepConfig.read(dir.resolve("sweep.yaml"));
+        assertThat(Files.readString(out.resolve(Report.HTML))).doesNotContain("<h2>Samples</h2>");
+
+        String run = c.runs().get(0).id();
+        Path samples = Files.createDirectories(out.resolve(Sweep.RUNS).resolve(run)
+                .resolve(betalab.training.PreferenceTraining.SAMPLES));
+        Files.writeString(samples.resolve("step-000002.json"), "[{\"prompt\": \"early\", \"reward\": 1.0}]");
+        Files.writeString(samples.resolve("step-000010.json"),
+                "[{\"prompt\": \"a <b> & c\", \"completion\": \"later\", \"reward\": 2.5}]");
+        Report.write(c, out);
+
+        String html = Files.readString(out.resolve(Report.HTML));
+        assertThat(html).contains("<h2>Samples</h2>", run + ", step 10", "<th>prompt</th><th>completion</th>"
+                + "<th>reward</th>", "<td>a &lt;b&gt; &amp; c</td><td>later</td><td>2.5")
+                .doesNotContain("early");
+    }
+
     private static void assertValidPng(Path file) {
         try {
             byte[] bytes = Files.readAllBytes(file);
