@@ -36,11 +36,13 @@ public final class HfTokenizer implements AutoCloseable {
     private final Path file;
     private final HuggingFaceTokenizer tokenizer;
     private final int size;
+    private final byte[] bytes;
 
-    private HfTokenizer(Path file, HuggingFaceTokenizer tokenizer, int size) {
+    private HfTokenizer(Path file, HuggingFaceTokenizer tokenizer, int size, byte[] bytes) {
         this.file = file;
         this.tokenizer = tokenizer;
         this.size = size;
+        this.bytes = bytes;
     }
 
     /** Loads {@code tokenizer.json}, given as the file or the model directory holding it. */
@@ -59,7 +61,7 @@ public final class HfTokenizer implements AutoCloseable {
         // Exactly the file's own behaviour: no truncation or padding added by the binding.
         Map<String, String> options = Map.of("truncation", "false", "padding", "false");
         try (var in = new java.io.ByteArrayInputStream(bytes)) {
-            return new HfTokenizer(file, HuggingFaceTokenizer.newInstance(in, options), size);
+            return new HfTokenizer(file, HuggingFaceTokenizer.newInstance(in, options), size, bytes);
         } catch (IOException e) {
             throw new UncheckedIOException(file + ": cannot read: " + e.getMessage(), e);
         } catch (RuntimeException e) {
@@ -97,6 +99,11 @@ public final class HfTokenizer implements AutoCloseable {
     /** How many ids the tokenizer can give: one more than its largest (transformers' {@code len(tokenizer)}). */
     public int size() {
         return size;
+    }
+
+    /** The file as it was loaded, byte for byte: what a copy of this tokenizer writes, whatever the file became since. */
+    public byte[] bytes() {
+        return bytes.clone();
     }
 
     public Path file() {

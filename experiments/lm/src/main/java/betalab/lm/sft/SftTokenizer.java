@@ -44,23 +44,14 @@ final class SftTokenizer implements AutoCloseable {
      * the largest id of its vocabulary and added tokens. {@code endOfText} must encode to one token.
      */
     static SftTokenizer read(Path file, String endOfText) {
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(file);
-        } catch (java.nio.file.NoSuchFileException e) {
-            throw new HfFormatException(file + ": no such file");
-        } catch (IOException e) {
-            throw new UncheckedIOException(file + ": cannot read: " + e.getMessage(), e);
-        }
         HfTokenizer hf = HfTokenizer.load(file);
-        int size = hf.size();
         int[] eos = hf.encode(endOfText, false);
         if (eos.length != 1) {
             hf.close();
             throw new HfFormatException(file + ": the end-of-text token '" + endOfText + "' is not one token of it "
                     + "(it encodes to " + eos.length + "); name one of its tokens with tokenizer.eos_token");
         }
-        return new SftTokenizer(size, eos[0], null, hf, bytes);
+        return new SftTokenizer(hf.size(), eos[0], null, hf, hf.bytes());
     }
 
     int size() {
