@@ -309,15 +309,15 @@ public final class PreferenceTraining implements Trainable<int[]> {
         PreferenceBatch batch = scored.batch();
         PreferenceObjective.Evaluation e = objective.train(batch);
         PreferenceMetrics metrics = PreferenceMetrics.of(batch, e.beta(), e.perPair(), beta.baseBeta());
+        int[][] completions = completions(selected);
         if (batch.distributions() != null) {
-            int[][] completions = completions(selected);
             for (int j = 0; j < completions.length; j++) {
                 tokensSeen += selected.prompts()[j % selected.size()].length + completions[j].length;
             }
             metrics.addTokens(batch.distributions().policy(), completions, tokensSeen);
         }
         if (scored.logitMeans() != null) {
-            metrics.addLogits(scored.logitMeans(), completions(selected));
+            metrics.addLogits(scored.logitMeans(), completions);
         }
         return new StepResult(e.loss(), Map.of("beta", e.beta()), metrics);
     }
