@@ -3,6 +3,7 @@ package betalab.app;
 import betalab.api.registry.Registry;
 import betalab.api.tensor.Backends;
 import betalab.sweep.Report;
+import betalab.sweep.RunAttempt;
 import betalab.sweep.RunResult;
 import betalab.sweep.Sweep;
 import betalab.sweep.SweepConfig;
@@ -12,7 +13,10 @@ import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalTime;
 import java.time.format.DateTimeFormatter;
@@ -44,8 +48,9 @@ final class SweepCommand implements Callable<Integer> {
     @Option(names = "--config", required = true, description = "the sweep's config, YAML or JSON")
     private Path config;
 
-    @Option(names = "--out", description = "sweep directory (default: sweeps/<sweep name>, so a rerun resumes)")
-    private Path out;
+    @Option(names = "--out", description = "sweep directory (default: sweeps/<sweep name>, so a rerun resumes); "
+            + "with --engine spark also a directory on the cluster's file system, hdfs://… or s3a://…")
+    private String out;
 
     @Option(names = "--workers", description = "runs at a time, for the pool engine (default: the number of cores "
             + "here)", paramLabel = "N")
@@ -89,22 +94,88 @@ final class SweepCommand implements Callable<Integer> {
             Backends.use(Backends.named(backend));
         }
         SweepConfig sweep = SweepConfig.read(config);
-        Path dir = out != null ? out : Path.of("sweeps", sweep.name());
-        // Every run resolved before the directory is touched: a mistake writes nothing.
-        Sweep runs = new Sweep(Registry.discover(), sweep, dir);
-        Map<String, String> options = new LinkedHashMap<>(engineOptions);
-        if (master != null) {
-            options.put("master", master);
-        }
-        // Only an engine asked for by name is looked up: the default loads nothing of any other.
-        try (SweepEngine runner = pool ? SweepEngine.pool(workers != null ? workers
-                : Runtime.getRuntime().availableProcessors()) : SweepEngine.open(engine, options);
-             Sweep.Claim claim = runs.claim(force)) {
-            return sweep(sweep, runs, runner, dir);
+        URI remoteOut = out == null ? null : remote(out);
+        // A remote directory is run in a local copy, removed at the end; the engine copies runs both ways.
+        Path dir = remoteOut != null ? Files.createTempDirectory("betalab-sweep-")
+                : out != null ? local(out) : Path.of("sweeps", sweep.name());
+        try {
+            // Every run resolved before the directory is touched: a mistake writes nothing.
+            Sweep runs = new Sweep(Registry.discover(), sweep, dir, remoteOut != null ? remoteOut.toString()
+                    : dir.toString());
+            Map<String, String> options = new LinkedHashMap<>(engineOptions);
+            if (master != null) {
+                options.put("master", master);
+            }
+            // Only an engine asked for by name is looked up: the default loads nothing of any other.
+            try (SweepEngine runner = pool ? SweepEngine.pool(workers != null ? workers
+                    : Runtime.getRuntime().availableProcessors()) : SweepEngine.open(engine, options);
+                 SweepEngine.Remote remote = remoteOut == null ? null : remote(runner, remoteOut, dir);
+                 Sweep.Claim claim = runs.claim(force)) {
+                return sweep(sweep, runs, runner, dir, remote);
+            }
+        } finally {
+            if (remoteOut != null) {
+                RunAttempt.delete(dir);
+            }
         }
     }
 
-    /** Runs the sweep and writes its report, holding its directory. */
+    /** The remote directory --out names (a URI whose scheme is not file:), or null for a local one. */
+    private URI remote(String out) {
+        int colon = out.indexOf(':');
+        String scheme = colon < 0 ? "" : out.substring(0, colon);
+        // One letter is a drive (C:\…), not a scheme.
+        if (scheme.length() < 2 || !scheme.matches("[A-Za-z][A-Za-z0-9+.-]*") || scheme.equalsIgnoreCase("file")) {
+            return null;
+        }
+        try {
+            return new URI(out);
+        } catch (URISyntaxException e) {
+            throw new ParameterException(spec.commandLine(), "--out " + out + ": not a URI (" + e.getReason() + ")");
+        }
+    }
+
+    private Path local(String out) {
+        try {
+            return out.regionMatches(true, 0, "file:", 0, 5) ? Path.of(new URI(out)) : Path.of(out);
+        } catch (URISyntaxException | IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--out " + out + ": not a path (" + e.getMessage() + ")");
+        }
+    }
+
+    private SweepEngine.Remote remote(SweepEngine engine, URI out, Path dir) {
+        try {
+            return engine.remote(out, dir);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--out " + e.getMessage());
+        }
+    }
+
+    /**
+     * Runs the sweep and writes its report, holding its directory; a remote one (null for a local
+     * directory) gets the sweep's record first and its log, results and report at the end.
+     */
+    private int sweep(SweepConfig sweep, Sweep runs, SweepEngine engine, Path dir, SweepEngine.Remote remote)
+            throws IOException {
+        if (remote == null) {
+            return sweep(sweep, runs, engine, dir);
+        }
+        remote.push();
+        int code;
+        try {
+            code = sweep(sweep, runs, engine, dir);
+        } catch (IOException | RuntimeException e) {
+            try {
+                remote.push(); // the log, which tells what happened
+            } catch (RuntimeException second) {
+                e.addSuppressed(second);
+            }
+            throw e;
+        }
+        remote.push();
+        return code;
+    }
+
     private int sweep(SweepConfig sweep, Sweep runs, SweepEngine engine, Path dir) throws IOException {
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter stderr = spec.commandLine().getErr();
@@ -134,7 +205,7 @@ final class SweepCommand implements Callable<Integer> {
                 stdout.printf(Locale.ROOT, "  failed %s: %s%n", r.run().id(), r.error());
             }
         }
-        stdout.println("report: " + report.html());
+        stdout.println("report: " + runs.shown(report.html()));
         stdout.flush();
         return outcome.failed() > 0 ? 1 : 0;
     }

@@ -160,7 +160,7 @@ final class RunTask extends AbstractFunction2<TaskContext, Iterator<Work>, TaskR
                 : message.lines().findFirst().orElse("");
     }
 
-    private static synchronized String host() {
+    static synchronized String host() {
         if (host == null) {
             try {
                 host = InetAddress.getLocalHost().getHostName();

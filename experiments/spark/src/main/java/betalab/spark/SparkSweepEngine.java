@@ -9,11 +9,13 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -56,6 +58,9 @@ final class SparkSweepEngine implements SweepEngine {
     /** spark-submit's settings (system properties) and the options: checked here, before any sweep is touched. */
     private final SparkConf base;
 
+    /** The remote directories this engine opened, by the local copy a sweep runs in. */
+    private final Map<Path, RemoteDirectory> remotes = new HashMap<>();
+
     SparkSweepEngine(Map<String, String> options) {
         for (String key : options.keySet()) {
             if (!key.equals(MASTER) && !key.startsWith("spark.")) {
@@ -82,6 +87,13 @@ final class SparkSweepEngine implements SweepEngine {
     }
 
     @Override
+    public SweepEngine.Remote remote(URI out, Path local) {
+        RemoteDirectory remote = RemoteDirectory.open(out, local, hadoop(base));
+        remotes.put(local.toAbsolutePath(), remote);
+        return remote;
+    }
+
+    @Override
     public int execute(Plan plan, Sweep.Listener listener) {
         Thread thread = Thread.currentThread();
         ClassLoader before = thread.getContextClassLoader();
@@ -97,8 +109,10 @@ final class SparkSweepEngine implements SweepEngine {
     private int run(Plan plan, Sweep.Listener listener) {
         SparkConf conf = conf(plan);
         String master = conf.get("spark.master");
-        Path dir = plan.dir().toAbsolutePath();
-        String attempts = new org.apache.hadoop.fs.Path(dir.resolve(ATTEMPTS).toUri()).toString();
+        RemoteDirectory remote = remotes.get(plan.dir().toAbsolutePath());
+        org.apache.hadoop.fs.Path shared = remote != null ? remote.runs().getParent()
+                : new org.apache.hadoop.fs.Path(plan.dir().toAbsolutePath().toUri());
+        String attempts = new org.apache.hadoop.fs.Path(shared, ATTEMPTS).toString();
         FileSystem fs = prepare(attempts, conf);
         SparkContext sc;
         try {
@@ -107,21 +121,22 @@ final class SparkSweepEngine implements SweepEngine {
             throw new IllegalStateException("cannot start Spark on " + master + ": " + RunTask.firstLine(rootCause(e)), e);
         }
         try {
-            return run(sc, fs, plan, attempts, listener);
+            return run(sc, fs, plan, new org.apache.hadoop.fs.Path(shared, Sweep.RUNS), remote, attempts, listener);
         } finally {
             sc.stop();
             clean(fs, attempts);
         }
     }
 
-    private int run(SparkContext sc, FileSystem fs, Plan plan, String attempts, Sweep.Listener listener) {
+    private int run(SparkContext sc, FileSystem fs, Plan plan, org.apache.hadoop.fs.Path runs, RemoteDirectory remote,
+                    String attempts, Sweep.Listener listener) {
         List<Job> jobs = plan.jobs();
         List<Work> works = jobs.stream().map(j -> new Work(j.run().id(), j.config())).toList();
         Started started = new Started(jobs, listener);
         sc.addSparkListener(started);
         RunTask task = new RunTask(plan.kind(), attempts, plan.registry().extensions(), SparkBuildInfo.spark_version(),
                 betalab.api.tensor.Backends.current().describe());
-        Commit commit = new Commit(fs, plan.dir().toAbsolutePath(), jobs, started, listener);
+        Commit commit = new Commit(fs, runs, remote, jobs, started, listener);
         LOG.info("sweep {}: {} runs on Spark {} ({})", plan.name(), jobs.size(), sc.version(), sc.master());
         try {
             sc.runJob(new JavaSparkContext(sc).parallelize(works, works.size()).rdd(), task, commit,
@@ -218,13 +233,7 @@ final class SparkSweepEngine implements SweepEngine {
     private static FileSystem prepare(String attempts, SparkConf conf) {
         org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(attempts);
         try {
-            Configuration hadoop = new Configuration();
-            for (var e : conf.getAll()) {
-                if (e._1().startsWith("spark.hadoop.")) {
-                    hadoop.set(e._1().substring("spark.hadoop.".length()), e._2());
-                }
-            }
-            FileSystem fs = RunTask.fileSystem(path, hadoop);
+            FileSystem fs = RunTask.fileSystem(path, hadoop(conf));
             fs.delete(path, true);
             if (!fs.mkdirs(path)) {
                 throw new IOException("mkdirs failed");
@@ -236,6 +245,17 @@ final class SparkSweepEngine implements SweepEngine {
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot write " + path + ": " + RunTask.firstLine(e), e);
         }
+    }
+
+    /** Hadoop's settings on the driver: its defaults and the spark.hadoop.* settings, as executors get them. */
+    private static Configuration hadoop(SparkConf conf) {
+        Configuration hadoop = new Configuration();
+        for (var e : conf.getAll()) {
+            if (e._1().startsWith("spark.hadoop.")) {
+                hadoop.set(e._1().substring("spark.hadoop.".length()), e._2());
+            }
+        }
+        return hadoop;
     }
 
     private static void clean(FileSystem fs, String attempts) {
@@ -296,15 +316,19 @@ final class SparkSweepEngine implements SweepEngine {
      */
     private static final class Commit extends AbstractFunction2<Object, TaskResult, BoxedUnit> {
         private final FileSystem fs;
-        private final Path dir;
+        private final org.apache.hadoop.fs.Path runs;
+        private final RemoteDirectory remote;
         private final List<Job> jobs;
         private final Started started;
         private final Sweep.Listener listener;
         int failed;
 
-        Commit(FileSystem fs, Path dir, List<Job> jobs, Started started, Sweep.Listener listener) {
+        /** @param remote the remote directory whose local copy gets each run, or null when the runs are local */
+        Commit(FileSystem fs, org.apache.hadoop.fs.Path runs, RemoteDirectory remote, List<Job> jobs, Started started,
+               Sweep.Listener listener) {
             this.fs = fs;
-            this.dir = dir;
+            this.runs = runs;
+            this.remote = remote;
             this.jobs = jobs;
             this.started = started;
             this.listener = listener;
@@ -316,12 +340,15 @@ final class SparkSweepEngine implements SweepEngine {
             if (result.refusal() != null) {
                 throw new Refused(result.executor() + " " + result.refusal() + " (run " + run.id() + ")");
             }
-            org.apache.hadoop.fs.Path target = new org.apache.hadoop.fs.Path(Sweep.runDirectory(dir, run).toUri());
+            org.apache.hadoop.fs.Path target = new org.apache.hadoop.fs.Path(runs, run.id());
             try {
                 fs.delete(target, true);
-                fs.mkdirs(target.getParent());
+                fs.mkdirs(runs);
                 if (!fs.rename(new org.apache.hadoop.fs.Path(result.attempt()), target)) {
                     throw new IOException("rename from " + result.attempt() + " failed");
+                }
+                if (remote != null) {
+                    remote.pullRun(run.id());
                 }
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot move run " + run.id() + " into place: " + e.getMessage(), e);

@@ -70,6 +70,8 @@ public final class Sweep {
 
     private final SweepConfig config;
     private final Path dir;
+    /** How messages name the directory: its path, or the remote directory it is a copy of. */
+    private final String shown;
     private final Runner runner;
     private final Map<SweepRun, Config> resolved;
     private Claim claim;
@@ -80,8 +82,14 @@ public final class Sweep {
      * Nothing is written.
      */
     public Sweep(Registry registry, SweepConfig config, Path dir) {
+        this(registry, config, dir, dir.toString());
+    }
+
+    /** As {@link #Sweep(Registry, SweepConfig, Path)}, in a local copy of the directory messages call {@code shown}. */
+    public Sweep(Registry registry, SweepConfig config, Path dir, String shown) {
         this.config = config;
         this.dir = dir;
+        this.shown = shown;
         this.runner = Runner.of(config.kind(), registry);
         String where = config.file() == null ? "" : config.file() + ": ";
         // Every config is checked before anything runs: a typo fails the sweep, not 175 runs.
@@ -117,6 +125,12 @@ public final class Sweep {
         return config;
     }
 
+    /** How messages name {@code file}, a file in the sweep's directory: in the remote directory, for a copy. */
+    public String shown(Path file) {
+        return shown.equals(dir.toString()) ? file.toString()
+                : shown.replaceAll("/+$", "") + "/" + dir.relativize(file).toString().replace('\\', '/');
+    }
+
     public static Path runDirectory(Path sweepDir, SweepRun run) {
         return sweepDir.resolve(RUNS).resolve(run.id());
     }
@@ -130,7 +144,7 @@ public final class Sweep {
      */
     public Claim claim(boolean force) {
         if (claim != null) {
-            throw new IllegalStateException(dir + " is already claimed by this sweep");
+            throw new IllegalStateException(shown + " is already claimed by this sweep");
         }
         refuseOther(force); // before locking, so that a refusal touches nothing
         DirectoryLock lock = DirectoryLock.acquire(dir);
@@ -163,7 +177,7 @@ public final class Sweep {
             try {
                 recorded = RunFiles.JSON.readTree(record.toFile());
             } catch (IOException e) {
-                throw new IllegalArgumentException(dir + " holds a sweep whose " + RECORD + " does not read ("
+                throw new IllegalArgumentException(shown + " holds a sweep whose " + RECORD + " does not read ("
                         + RunFiles.reason(e) + ")" + hint, e);
             }
             ObjectNode now = config.toJson();
@@ -179,7 +193,7 @@ public final class Sweep {
                         differ.add(f);
                     }
                 });
-                throw new IllegalArgumentException(dir + " holds a different sweep (its " + RECORD + " differs in "
+                throw new IllegalArgumentException(shown + " holds a different sweep (its " + RECORD + " differs in "
                         + String.join(", ", differ) + ")" + hint);
             }
             return;
@@ -189,7 +203,7 @@ public final class Sweep {
             List<String> other = entries.map(p -> p.getFileName().toString()).filter(n -> !n.startsWith("."))
                     .sorted().toList();
             if (!other.isEmpty()) {
-                throw new IllegalArgumentException(dir + " holds files (" + String.join(", ", other.subList(0,
+                throw new IllegalArgumentException(shown + " holds files (" + String.join(", ", other.subList(0,
                         Math.min(3, other.size()))) + (other.size() > 3 ? ", …" : "") + ") but no sweep record ("
                         + RECORD + "): another sweep, or not a sweep at all" + hint);
             }

@@ -5,6 +5,7 @@ import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.MalformedURLException;
+import java.net.URI;
 import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,9 +52,37 @@ public interface SweepEngine extends AutoCloseable {
      * Executes every job of the plan, each into its run directory exactly as {@link RunAttempt#run}
      * does, telling {@code listener}; returns how many runs failed. A run that fails is recorded in its
      * directory and the others go on; a failure of the engine itself throws, leaving the runs it
-     * completed in place and no others.
+     * completed in place and no others. When the plan's directory is the local copy of a {@link Remote}
+     * this engine opened, each run goes to the remote directory and is copied into the local one
+     * before the listener hears that it finished.
      */
     int execute(Plan plan, Sweep.Listener listener);
+
+    /**
+     * Opens the sweep directory {@code out}, named by a URI of a file system that is not this
+     * machine's ({@code hdfs://…}, {@code s3a://…}), for a sweep run in {@code local}, a directory of
+     * the caller's: takes the remote directory for this process (a second sweep there fails at once,
+     * naming the first) and copies into {@code local} what it holds, but hidden files and the runs'
+     * checkpoints; a sweep then runs in {@code local} as in any directory. An engine that writes local
+     * directories only refuses in one line.
+     */
+    default Remote remote(URI out, Path local) {
+        throw new IllegalArgumentException(out + ": this sweep engine writes local directories only; a directory "
+                + "on a cluster's file system (hdfs://, s3a://, …) needs --engine spark");
+    }
+
+    /** A sweep directory on a shared file system, held by this process until closed. */
+    interface Remote extends AutoCloseable {
+        /** The remote directory. */
+        URI uri();
+
+        /** Copies the sweep's own files (all of the local copy but runs/ and hidden files) to the remote directory. */
+        void push();
+
+        /** Releases the remote directory. */
+        @Override
+        void close();
+    }
 
     /** How many runs go at a time, as far as the engine knows before it starts. */
     int slots();
