@@ -23,6 +23,7 @@ import org.apache.hadoop.fs.FileAlreadyExistsException;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.UnsupportedFileSystemException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,7 +60,10 @@ final class RemoteDirectory implements SweepEngine.Remote {
         try {
             fs = RunTask.fileSystem(new Path(uri), hadoop);
         } catch (IOException | RuntimeException e) {
-            throw new IllegalArgumentException(uri + ": " + RunTask.firstLine(e), e);
+            boolean unknown = e instanceof UnsupportedFileSystemException || e.getCause() instanceof ClassNotFoundException;
+            throw new IllegalArgumentException(uri + ": " + (unknown ? "no Hadoop file system for " + uri.getScheme()
+                    + ": here (" + reason(e) + "); put its jars (for s3a: hadoop-aws and the AWS SDK bundle it names) "
+                    + "on BETALAB_ENGINE_PATH, and give them to the executors (--conf spark.jars=…)" : reason(e)), e);
         }
         RemoteDirectory remote = new RemoteDirectory(uri, fs, local);
         remote.lock();
@@ -67,7 +71,7 @@ final class RemoteDirectory implements SweepEngine.Remote {
             remote.copyDown(remote.root, local);
         } catch (IOException | RuntimeException e) {
             remote.close();
-            throw new IllegalArgumentException("cannot read " + uri + ": " + RunTask.firstLine(e), e);
+            throw new IllegalArgumentException("cannot read " + uri + ": " + reason(e), e);
         }
         return remote;
     }
@@ -91,6 +95,13 @@ final class RemoteDirectory implements SweepEngine.Remote {
 
     @Override
     public void push() {
+        SparkSweepEngine.inEngineLoader(() -> {
+            pushNow();
+            return null;
+        });
+    }
+
+    private void pushNow() {
         try (Stream<java.nio.file.Path> entries = Files.list(local)) {
             for (java.nio.file.Path entry : entries.sorted().toList()) {
                 String name = entry.getFileName().toString();
@@ -99,7 +110,7 @@ final class RemoteDirectory implements SweepEngine.Remote {
                 }
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + uri + ": " + RunTask.firstLine(e), e);
+            throw new UncheckedIOException("cannot write " + uri + ": " + reason(e), e);
         }
     }
 
@@ -143,8 +154,15 @@ final class RemoteDirectory implements SweepEngine.Remote {
                 }
             }
         } catch (IOException e) {
-            throw new IllegalArgumentException("cannot write " + uri + ": " + RunTask.firstLine(e), e);
+            throw new IllegalArgumentException("cannot write " + uri + ": " + reason(e), e);
         }
+    }
+
+    /** An error's first line, without Hadoop's pointer to its wiki. */
+    private static String reason(Throwable e) {
+        String line = RunTask.firstLine(e);
+        int more = line.indexOf("; For more details see");
+        return (more < 0 ? line : line.substring(0, more)).replace("java.lang.ClassNotFoundException: ", "");
     }
 
     private String read(Path file) throws IOException {

@@ -20,6 +20,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.SparkBuildInfo;
@@ -88,19 +89,26 @@ final class SparkSweepEngine implements SweepEngine {
 
     @Override
     public SweepEngine.Remote remote(URI out, Path local) {
-        RemoteDirectory remote = RemoteDirectory.open(out, local, hadoop(base));
+        RemoteDirectory remote = inEngineLoader(() -> RemoteDirectory.open(out, local, hadoop(base)));
         remotes.put(local.toAbsolutePath(), remote);
         return remote;
     }
 
     @Override
     public int execute(Plan plan, Sweep.Listener listener) {
+        return inEngineLoader(() -> run(plan, listener));
+    }
+
+    /**
+     * Runs {@code work} with this module's loader as the thread's context loader: Spark finds its
+     * classes, Hadoop its file systems, and the executors in this JVM the task's, through it.
+     */
+    static <T> T inEngineLoader(Supplier<T> work) {
         Thread thread = Thread.currentThread();
         ClassLoader before = thread.getContextClassLoader();
-        // Spark finds its classes, and the executors in this JVM find the task's, through this loader.
         thread.setContextClassLoader(SparkSweepEngine.class.getClassLoader());
         try {
-            return run(plan, listener);
+            return work.get();
         } finally {
             thread.setContextClassLoader(before);
         }

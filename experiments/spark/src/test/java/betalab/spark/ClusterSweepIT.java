@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import betalab.api.registry.Extension;
+import betalab.app.Main;
 import betalab.api.registry.Extensions;
 import betalab.api.registry.Registry;
 import betalab.sweep.Report;
@@ -13,6 +14,10 @@ import betalab.sweep.SweepEngine;
 import betalab.sweep.SweepRun;
 import betalab.training.RunFiles;
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.io.Writer;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -150,6 +155,35 @@ class ClusterSweepIT {
         Sweeps.assertAllCompleted(Report.write(config, out).results());
         Sweeps.assertSameRuns(config.runs(), pool, out, false);
         Sweeps.assertNothingElse(config.runs(), out);
+    }
+
+    /**
+     * The sweep's directory on HDFS: the executors' JVMs write the runs there, the driver's copy
+     * gets them, and the sweep equals the pool's.
+     */
+    @Test
+    void theClusterWritesASweepOnHdfs() throws Exception {
+        Path tiny = Files.writeString(dir.resolve("tiny.yaml"), LocalSparkSweepTest.SWEEP);
+        SweepConfig config = SweepConfig.read(tiny);
+        Path pool = dir.resolve("tiny-pool");
+        new Sweep(registry, config, pool).run(2, Sweeps.SILENT);
+        Report.write(config, pool);
+        try (MiniHdfs hdfs = new MiniHdfs(dir.resolve("hdfs"))) {
+            URI out = hdfs.uri(MiniHdfs.WRITABLE + "/tiny");
+            List<String> args = new ArrayList<>(List.of("sweep", "--engine", "spark", "--config", tiny.toString(),
+                    "--out", out.toString()));
+            options().forEach((k, v) -> args.addAll(k.equals("master") ? List.of("--master", v)
+                    : List.of("--conf", k + "=" + v)));
+            StringWriter err = new StringWriter();
+            int code = Main.run(new PrintWriter(Writer.nullWriter()), new PrintWriter(err, true),
+                    args.toArray(String[]::new));
+            assertThat(code).as(err + "\n" + cluster.logs()).isZero();
+            Path copy = dir.resolve("tiny-hdfs");
+            hdfs.copyDown(MiniHdfs.WRITABLE + "/tiny", copy);
+            Sweeps.assertSameRuns(config.runs(), pool, copy);
+            Sweeps.assertNothingElse(config.runs(), copy);
+            assertThat(copy.resolve("report.html")).isRegularFile();
+        }
     }
 
     /** The driver has an extension (a plugin on its class path) that the executors were not given. */
