@@ -296,7 +296,7 @@ final class SparkSweepEngine implements SweepEngine {
     }
 
     /** Tells the listener when a run's first attempt starts (Spark's listener bus, a thread of its own). */
-    private static final class Started extends SparkListener {
+    static final class Started extends SparkListener {
         private final List<Job> jobs;
         private final Sweep.Listener listener;
         private final Set<Integer> started = new HashSet<>();
@@ -322,7 +322,7 @@ final class SparkSweepEngine implements SweepEngine {
      * On the driver, once per run: moves the attempt that finished into {@code runs/<id>} (replacing an
      * earlier, unfinished or failed directory of that run) and tells the listener. A refusal stops the job.
      */
-    private static final class Commit extends AbstractFunction2<Object, TaskResult, BoxedUnit> {
+    static final class Commit extends AbstractFunction2<Object, TaskResult, BoxedUnit> {
         private final FileSystem fs;
         private final org.apache.hadoop.fs.Path runs;
         private final RemoteDirectory remote;
@@ -349,10 +349,16 @@ final class SparkSweepEngine implements SweepEngine {
                 throw new Refused(result.executor() + " " + result.refusal() + " (run " + run.id() + ")");
             }
             org.apache.hadoop.fs.Path target = new org.apache.hadoop.fs.Path(runs, run.id());
+            org.apache.hadoop.fs.Path attempt = new org.apache.hadoop.fs.Path(result.attempt());
             try {
+                if (!fs.exists(attempt)) {
+                    throw new Refused(result.executor() + " wrote run " + run.id() + " to " + attempt + ", which the "
+                            + "driver does not see: the sweep's directory must be one the driver and every executor "
+                            + "share (a shared mount, hdfs://, s3a://)");
+                }
                 fs.delete(target, true);
                 fs.mkdirs(runs);
-                if (!fs.rename(new org.apache.hadoop.fs.Path(result.attempt()), target)) {
+                if (!fs.rename(attempt, target)) {
                     throw new IOException("rename from " + result.attempt() + " failed");
                 }
                 if (remote != null) {

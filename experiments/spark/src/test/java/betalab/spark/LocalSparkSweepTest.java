@@ -8,12 +8,16 @@ import betalab.sweep.Report;
 import betalab.sweep.Sweep;
 import betalab.sweep.SweepConfig;
 import betalab.sweep.SweepEngine;
+import betalab.sweep.SweepRun;
 import betalab.training.RunFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -81,25 +85,73 @@ class LocalSparkSweepTest {
     }
 
     @Test
-    void anOutputSparkCannotWriteFailsBeforeAnyRun() throws IOException {
+    void anOutputSparkCannotWriteFailsBeforeAnyRun() throws Exception {
         SweepConfig config = config();
         Path out = Files.createDirectories(dir.resolve("locked"));
         Sweep sweep = new Sweep(REGISTRY, config, out);
         try (Sweep.Claim claim = sweep.claim(false);
              SweepEngine engine = SweepEngine.open("spark", Map.of("master", "local[2]"))) {
-            Files.setPosixFilePermissions(out, PosixFilePermissions.fromString("r-xr-xr-x"));
+            boolean locked = lock(out, true);
             try {
-                // A superuser writes anyway: nothing to check then.
-                Assumptions.assumeFalse(Files.isWritable(out), "this user writes into read-only directories");
+                Assumptions.assumeTrue(locked, "neither permissions nor chattr keep this user from writing");
                 assertThatThrownBy(() -> sweep.run(engine, Sweeps.SILENT))
                         .isInstanceOf(IllegalArgumentException.class)
                         .hasMessageStartingWith("cannot write file:" + out.toAbsolutePath() + "/" + SparkSweepEngine.ATTEMPTS)
                         .message().doesNotContain("\n");
             } finally {
-                Files.setPosixFilePermissions(out, PosixFilePermissions.fromString("rwxr-xr-x"));
+                lock(out, false);
             }
         }
         assertThat(out.resolve(Sweep.RUNS)).doesNotExist();
+    }
+
+    /**
+     * Makes {@code dir} unwritable for this user, or writable again: by its permissions, and where
+     * the user writes anyway (root), by the file system's immutable flag. Whether it is now locked.
+     */
+    private static boolean lock(Path dir, boolean locked) throws Exception {
+        if (locked) {
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("r-xr-xr-x"));
+            if (Files.isWritable(dir)) {
+                chattr("+i", dir);
+            }
+        } else {
+            chattr("-i", dir);
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+        try {
+            Files.delete(Files.createTempFile(dir, "probe", ""));
+            return false;
+        } catch (IOException e) {
+            return true;
+        }
+    }
+
+    private static void chattr(String flag, Path dir) throws InterruptedException {
+        try {
+            new ProcessBuilder("chattr", flag, dir.toString()).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
+        } catch (IOException e) {
+            // no chattr here: the permissions alone decide
+        }
+    }
+
+    /** An executor on another machine wrote its run to a directory of its own (a local path that is not shared). */
+    @Test
+    void anAttemptTheDriverDoesNotSeeStopsTheSweepInOneLine() throws IOException {
+        SweepRun run = config().runs().get(0);
+        List<SweepEngine.Job> jobs = List.of(new SweepEngine.Job(run, "{}"));
+        FileSystem fs = RunTask.fileSystem(new org.apache.hadoop.fs.Path(dir.toUri()), new Configuration());
+        org.apache.hadoop.fs.Path runs = new org.apache.hadoop.fs.Path(dir.resolve(Sweep.RUNS).toUri());
+        var commit = new SparkSweepEngine.Commit(fs, runs, null, jobs, new SparkSweepEngine.Started(jobs, Sweeps.SILENT),
+                Sweeps.SILENT);
+        String elsewhere = new org.apache.hadoop.fs.Path(dir.resolve("elsewhere").toUri()).toString();
+        assertThatThrownBy(() -> commit.apply(0, new TaskResult(elsewhere, null, 1.0, "executor 3 on far", null)))
+                .isInstanceOf(SparkSweepEngine.Refused.class)
+                .hasMessage("executor 3 on far wrote run " + run.id() + " to " + elsewhere + ", which the driver does "
+                        + "not see: the sweep's directory must be one the driver and every executor share (a shared "
+                        + "mount, hdfs://, s3a://)");
+        assertThat(dir.resolve(Sweep.RUNS)).doesNotExist();
     }
 
     @Test
