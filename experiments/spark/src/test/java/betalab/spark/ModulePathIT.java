@@ -16,7 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The command line as the launcher starts it — betalab's named modules on the module path, ND4J's
  * backend on the class path, the Spark engine's jars named by betalab.engine.path — with the
- * default engine, which loads no Spark class, and with {@code --engine spark --master local[1]}.
+ * default engine, which loads no Spark class, and with {@code --engine spark --master local[1]}, on a
+ * local directory and on HDFS.
  */
 @Tag("cluster")
 class ModulePathIT {
@@ -62,5 +63,16 @@ class ModulePathIT {
                 .containsPattern("org.apache.spark.SparkContext source: .*engine-lib/spark-core");
         assertThat(Files.readString(dir.resolve("spark/aggregate.csv")))
                 .isEqualTo(Files.readString(dir.resolve("pool/aggregate.csv")));
+
+        // Hadoop's file systems found in the engine's own class loader.
+        try (MiniHdfs hdfs = new MiniHdfs(dir.resolve("hdfs"))) {
+            String out = MiniHdfs.WRITABLE + "/s";
+            Run remote = betalab("sweep", "--config", config.toString(), "--out", hdfs.uri(out).toString(),
+                    "--engine", "spark", "--master", "local[1]", "--conf", "spark.ui.enabled=false");
+            assertThat(remote.code()).as(remote.output()).isZero();
+            hdfs.copyDown(out, dir.resolve("hdfs-copy"));
+            assertThat(Files.readString(dir.resolve("hdfs-copy/aggregate.csv")))
+                    .isEqualTo(Files.readString(dir.resolve("pool/aggregate.csv")));
+        }
     }
 }
