@@ -128,6 +128,16 @@ final class SparkSweepEngine implements SweepEngine {
         } catch (RuntimeException e) {
             throw new IllegalStateException("cannot start Spark on " + master + ": " + RunTask.firstLine(rootCause(e)), e);
         }
+        // A standalone master that never registered the application leaves Spark's stand-in id, and a
+        // context being stopped on another thread, on which a job could wait for ever.
+        if (master.startsWith("spark://") && sc.applicationId().startsWith("spark-application-")) {
+            sc.stop();
+            clean(fs, attempts);
+            throw new IllegalStateException("the Spark master " + master + " did not take the application in a "
+                    + "minute: it is a standby, runs another Spark than this driver's " + SparkBuildInfo.spark_version()
+                    + " (Scala 2.13), or cannot connect back to this driver at " + sc.getConf().get("spark.driver.host", "?")
+                    + " (spark.driver.host); the master's log says which");
+        }
         try {
             return run(sc, fs, plan, new org.apache.hadoop.fs.Path(shared, Sweep.RUNS), remote, attempts, listener);
         } finally {
@@ -208,7 +218,10 @@ final class SparkSweepEngine implements SweepEngine {
         return jar;
     }
 
-    /** A standalone master that does not answer fails in seconds, not after Spark's minute of retries. */
+    /**
+     * A standalone master that does not answer, or runs another Spark, fails in seconds, not after
+     * Spark's minute of retries.
+     */
     static void requireReachable(String master) {
         if (!master.startsWith("spark://")) {
             return;
@@ -229,10 +242,15 @@ final class SparkSweepEngine implements SweepEngine {
             }
             try (Socket socket = new Socket()) {
                 socket.connect(new InetSocketAddress(host, port), 5000);
-                return;
             } catch (IOException e) {
                 failure = RunTask.firstLine(e);
+                continue;
             }
+            inEngineLoader(() -> {
+                StandaloneMaster.requireSameSpark(master, host, port);
+                return null;
+            });
+            return;
         }
         throw new IllegalArgumentException("cannot reach the Spark master " + master + ": " + failure);
     }

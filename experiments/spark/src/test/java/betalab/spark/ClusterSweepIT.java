@@ -33,6 +33,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -220,6 +221,51 @@ class ClusterSweepIT {
                             + "4\\.0\\.\\d+ \\(run \\S+\\)");
         }
         assertThat(out.resolve(Sweep.RUNS)).doesNotExist();
+    }
+
+    /** A Master of another Spark (its class path says 3.5.6) is refused before Spark starts, in seconds. */
+    @Test
+    void aMasterOfAnotherSparkIsRefusedInOneLine() throws Exception {
+        Path other = Files.createDirectories(dir.resolve("other-master"));
+        Files.writeString(other.resolve("spark-version-info.properties"), "version=3.5.6\n");
+        try (StandaloneCluster old = new StandaloneCluster(dir.resolve("old"), 0, 1, "1g", other)) {
+            Map<String, String> options = options();
+            options.put("master", old.master());
+            long start = System.nanoTime();
+            assertThatThrownBy(() -> SweepEngine.open("spark", options))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageMatching("the Spark master " + old.master().replace(".", "\\.") + " runs Spark 3\\.5\\.6 "
+                            + "where this driver runs Spark 4\\.0\\.\\d+ \\(Scala 2\\.13\\): run the sweep on a "
+                            + "cluster of the driver's Spark");
+            assertThat(System.nanoTime() - start).isLessThan(TimeUnit.SECONDS.toNanos(30));
+        }
+    }
+
+    /**
+     * A Master that never registers the application (a standby of a high-availability pair; a Master
+     * of another Spark whose web UI cannot be read behaves alike): after Spark's minute of retries the
+     * sweep stops in one line, rather than waiting on a context being stopped, and runs nothing.
+     */
+    @Test
+    @Timeout(value = 3, unit = TimeUnit.MINUTES) // without the check, the job waits for ever
+    void aMasterThatNeverRegistersTheApplicationStopsTheSweepInOneLine() throws Exception {
+        Path classes = Path.of(StandbyRecoveryMode.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        try (StandaloneCluster standby = new StandaloneCluster(dir.resolve("standby"), 0, 1, "1g", classes,
+                "-Dspark.deploy.recoveryMode=CUSTOM", "-Dspark.deploy.recoveryMode.factory=" + StandbyRecoveryMode.class.getName())) {
+            Map<String, String> options = options();
+            options.put("master", standby.master());
+            Path out = dir.resolve("unregistered");
+            try (SweepEngine engine = SweepEngine.open("spark", options)) {
+                Sweep sweep = new Sweep(registry, config, out);
+                assertThatThrownBy(() -> sweep.run(engine, Sweeps.SILENT))
+                        .hasMessage("the Spark master " + standby.master() + " did not take the application in a "
+                                + "minute: it is a standby, runs another Spark than this driver's "
+                                + org.apache.spark.SparkBuildInfo.spark_version() + " (Scala 2.13), or cannot connect "
+                                + "back to this driver at 127.0.0.1 (spark.driver.host); the master's log says which");
+            }
+            assertThat(out.resolve(Sweep.RUNS)).doesNotExist();
+            assertThat(out.resolve(SparkSweepEngine.ATTEMPTS)).doesNotExist();
+        }
     }
 
     /** The jar a user hands to spark-submit: betalab's command line, on the cluster spark-submit names. */

@@ -29,6 +29,16 @@ final class StandaloneCluster implements AutoCloseable {
 
     /** Starts the Master and {@code workers} Workers of {@code cores} cores each; returns once all registered. */
     StandaloneCluster(Path dir, int workers, int cores, String workerMemory) throws IOException, InterruptedException {
+        this(dir, workers, cores, workerMemory, null);
+    }
+
+    /**
+     * As {@link #StandaloneCluster(Path, int, int, String)}, with {@code masterFirst} (a directory, or
+     * null) ahead of the Master's class path and {@code masterOptions} among its JVM's: a Master that
+     * says it is another Spark, or stays a standby.
+     */
+    StandaloneCluster(Path dir, int workers, int cores, String workerMemory, Path masterFirst, String... masterOptions)
+            throws IOException, InterruptedException {
         home = Files.createDirectories(dir.resolve("spark-home"));
         Path jars = Files.createDirectories(home.resolve("jars"));
         // A Spark home is a distribution's layout: the launcher takes jars/ when a RELEASE file is there.
@@ -43,11 +53,11 @@ final class StandaloneCluster implements AutoCloseable {
         }
         port = freePort();
         webUi = freePort();
-        start("master", "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1", "--port",
-                Integer.toString(port), "--webui-port", Integer.toString(webUi));
+        start("master", masterFirst, List.of(masterOptions), "org.apache.spark.deploy.master.Master", "--host",
+                "127.0.0.1", "--port", Integer.toString(port), "--webui-port", Integer.toString(webUi));
         for (int i = 0; i < workers; i++) {
             Path work = Files.createDirectories(dir.resolve("worker-" + i));
-            start("worker-" + i, "org.apache.spark.deploy.worker.Worker", "--host", "127.0.0.1", "--cores",
+            start("worker-" + i, null, List.of(), "org.apache.spark.deploy.worker.Worker", "--host", "127.0.0.1", "--cores",
                     Integer.toString(cores), "--memory", workerMemory, "--work-dir", work.toString(),
                     "--webui-port", Integer.toString(freePort()), master());
         }
@@ -90,10 +100,11 @@ final class StandaloneCluster implements AutoCloseable {
         return b.toString();
     }
 
-    private void start(String name, String main, String... args) throws IOException {
+    private void start(String name, Path first, List<String> options, String main, String... args) throws IOException {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-cp", home.resolve("jars") + "/*"));
+                "-Xmx256m", "-cp", (first == null ? "" : first + java.io.File.pathSeparator) + home.resolve("jars") + "/*"));
         command.addAll(List.of(System.getProperty("betalab.spark.jvmOptions", "").split(" +")));
+        command.addAll(options);
         command.removeIf(String::isBlank);
         command.add(main);
         command.addAll(List.of(args));
