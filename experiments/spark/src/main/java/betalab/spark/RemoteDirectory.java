@@ -7,16 +7,13 @@ import betalab.training.DirectoryLock;
 import betalab.training.RunDirectory;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Instant;
-import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileAlreadyExistsException;
@@ -81,16 +78,16 @@ final class RemoteDirectory implements SweepEngine.Remote {
         return uri;
     }
 
-    /** Where the runs' directories are, as every machine names them. */
-    Path runs() {
-        return new Path(root, Sweep.RUNS);
+    /** The remote directory as every machine names it (qualified: scheme and authority included). */
+    Path root() {
+        return root;
     }
 
     /** Replaces the local copy of run {@code id} with the remote directory's. */
     void pullRun(String id) throws IOException {
         java.nio.file.Path target = local.resolve(Sweep.RUNS).resolve(id);
         RunAttempt.delete(target);
-        copyDown(new Path(runs(), id), target);
+        copyDown(new Path(new Path(root, Sweep.RUNS), id), target);
     }
 
     @Override
@@ -102,13 +99,9 @@ final class RemoteDirectory implements SweepEngine.Remote {
     }
 
     private void pushNow() {
-        try (Stream<java.nio.file.Path> entries = Files.list(local)) {
-            for (java.nio.file.Path entry : entries.sorted().toList()) {
-                String name = entry.getFileName().toString();
-                if (!name.startsWith(".") && !name.equals(Sweep.RUNS)) {
-                    copyUp(entry, new Path(root, name));
-                }
-            }
+        try {
+            TreeCopy.up(fs, local, root, p -> p.getNameCount() == 1
+                    && (p.toString().startsWith(".") || p.toString().equals(Sweep.RUNS)), true);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + uri + ": " + reason(e), e);
         }
@@ -186,28 +179,6 @@ final class RemoteDirectory implements SweepEngine.Remote {
             try (InputStream in = fs.open(from)) {
                 Files.copy(in, to);
             }
-        }
-    }
-
-    /** Copies a local file or directory up, each file through a hidden temporary beside its target. */
-    private void copyUp(java.nio.file.Path from, Path to) throws IOException {
-        if (Files.isDirectory(from)) {
-            fs.mkdirs(to);
-            try (Stream<java.nio.file.Path> children = Files.list(from)) {
-                for (java.nio.file.Path child : children.sorted().toList()) {
-                    copyUp(child, new Path(to, child.getFileName().toString()));
-                }
-            }
-            return;
-        }
-        Path partial = new Path(to.getParent(), "." + to.getName() + "." + UUID.randomUUID() + ".partial");
-        try (OutputStream out = fs.create(partial, false)) {
-            Files.copy(from, out);
-        }
-        fs.delete(to, false);
-        if (!fs.rename(partial, to)) {
-            fs.delete(partial, false);
-            throw new IOException("rename to " + to + " failed");
         }
     }
 }

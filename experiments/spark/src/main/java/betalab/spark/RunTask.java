@@ -89,7 +89,7 @@ final class RunTask extends AbstractFunction2<TaskContext, Iterator<Work>, TaskR
             try {
                 FileSystem fs = fileSystem(attempt, hadoop());
                 fs.delete(attempt, true);
-                fs.copyFromLocalFile(false, true, new org.apache.hadoop.fs.Path(runDir.toUri()), attempt);
+                TreeCopy.up(fs, runDir, attempt, p -> false, false);
             } catch (IOException e) {
                 return TaskResult.refused(executor, "cannot write " + attempt + ": " + firstLine(e));
             }

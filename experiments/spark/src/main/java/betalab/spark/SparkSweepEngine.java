@@ -118,7 +118,7 @@ final class SparkSweepEngine implements SweepEngine {
         SparkConf conf = conf(plan);
         String master = conf.get("spark.master");
         RemoteDirectory remote = remotes.get(plan.dir().toAbsolutePath());
-        org.apache.hadoop.fs.Path shared = remote != null ? remote.runs().getParent()
+        org.apache.hadoop.fs.Path shared = remote != null ? remote.root()
                 : new org.apache.hadoop.fs.Path(plan.dir().toAbsolutePath().toUri());
         String attempts = new org.apache.hadoop.fs.Path(shared, ATTEMPTS).toString();
         FileSystem fs = prepare(attempts, conf);

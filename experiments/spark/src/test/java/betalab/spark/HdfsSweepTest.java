@@ -119,6 +119,22 @@ class HdfsSweepTest {
     }
 
     @Test
+    void theLockOfAProcessOfThisHostThatIsGoneIsTakenOver() throws Exception {
+        Process gone = new ProcessBuilder("true").start();
+        gone.waitFor();
+        String out = MiniHdfs.WRITABLE + "/taken-over";
+        org.apache.hadoop.fs.Path lock = new org.apache.hadoop.fs.Path(hdfs.uri(out + "/" + DirectoryLock.FILE));
+        try (FSDataOutputStream owner = hdfs.fs().create(lock, false)) {
+            owner.write(("pid " + gone.pid() + " on " + RunTask.host() + ", since 2026-12-02T00:00:00Z")
+                    .getBytes(StandardCharsets.UTF_8));
+        }
+        Ran ran = sweep("--master", "local[2]", "--out", hdfs.uri(out).toString());
+        assertThat(ran.code()).as(ran.err()).isZero();
+        assertThat(ran.out()).contains("8 runs: 8 completed now");
+        assertThat(hdfs.fs().exists(lock)).as("released at the end").isFalse();
+    }
+
+    @Test
     void aDirectoryThisUserCannotWriteIsRefusedInOneLine() throws IOException {
         // The HDFS root belongs to its owner, not to this process's user.
         String out = "/private/tiny";
