@@ -186,7 +186,10 @@ final class SweepCommand implements Callable<Integer> {
         try (PrintStream log = new PrintStream(new FileOutputStream(dir.resolve(LOG).toFile(), true), true,
                 StandardCharsets.UTF_8)) {
             System.setErr(log);
-            Progress progress = new Progress(stderr, log, System.console() != null, dir.resolve(LOG), engine.slots());
+            Path logFile = dir.resolve(LOG);
+            String shown = runs.shown(logFile);
+            Progress progress = new Progress(stderr, log, System.console() != null, shown.equals(logFile.toString())
+                    ? shown : logFile + ", copied to " + shown + " at the end", engine.slots());
             outcome = runs.run(engine, progress);
             progress.end();
         } finally {
@@ -221,7 +224,7 @@ final class SweepCommand implements Callable<Integer> {
         private final PrintWriter screen;
         private final PrintStream log;
         private final boolean terminal;
-        private final Path logFile;
+        private final String logFile;
         /** Runs at a time, or 0 when the engine does not know before it starts. */
         private final int workers;
         private int total;
@@ -231,7 +234,8 @@ final class SweepCommand implements Callable<Integer> {
         private int running;
         private long start;
 
-        Progress(PrintWriter screen, PrintStream log, boolean terminal, Path logFile, int workers) {
+        /** @param logFile where the log is, as the plan line names it */
+        Progress(PrintWriter screen, PrintStream log, boolean terminal, String logFile, int workers) {
             this.screen = screen;
             this.log = log;
             this.terminal = terminal;

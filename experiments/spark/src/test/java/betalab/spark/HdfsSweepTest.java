@@ -75,6 +75,7 @@ class HdfsSweepTest {
         assertThat(ran.code()).as(ran.err()).isZero();
         assertThat(ran.out()).contains("8 runs: 8 completed now, 0 already done, 0 failed")
                 .contains("report: " + hdfs.uri(out) + "/report.html");
+        assertThat(ran.err()).contains(", copied to " + hdfs.uri(out) + "/sweep.log at the end)");
 
         Path copy = dir.resolve("copy");
         hdfs.copyDown(out, copy);
