@@ -20,6 +20,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
@@ -293,10 +294,15 @@ final class SparkSweepEngine implements SweepEngine {
     }
 
     private static Throwable rootCause(Throwable e) {
+        return cause(e, t -> t instanceof Refused);
+    }
+
+    /** The first of {@code e} and its causes that {@code wanted} takes, else the last cause. */
+    static Throwable cause(Throwable e, Predicate<Throwable> wanted) {
         Throwable t = e;
         Set<Throwable> seen = new HashSet<>();
         while (t.getCause() != null && seen.add(t)) {
-            if (t instanceof Refused) {
+            if (wanted.test(t)) {
                 return t;
             }
             t = t.getCause();

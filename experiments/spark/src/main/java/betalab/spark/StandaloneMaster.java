@@ -49,10 +49,7 @@ final class StandaloneMaster {
             version = version(host, port);
         } catch (Exception e) { // Scala's SparkException, which Java counts as checked, among others
             // The master's failure comes back as text: a class of this Spark it cannot read.
-            Throwable cause = e;
-            while (cause.getCause() != null && cause.getCause() != cause && !mentionsClassMismatch(cause)) {
-                cause = cause.getCause();
-            }
+            Throwable cause = SparkSweepEngine.cause(e, StandaloneMaster::mentionsClassMismatch);
             if (mentionsClassMismatch(cause)) {
                 throw new IllegalArgumentException("the Spark master " + master + " rejects this driver's messages ("
                         + RunTask.firstLine(cause).replace("java.io.", "") + "): it runs another Spark than this "
